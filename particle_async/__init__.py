@@ -1,0 +1,79 @@
+"""particle_async: an asyncio SDK for the Particle Device Cloud API, built for streaming.
+
+from particle_async import Particle
+
+async with Particle(token=...) as cloud:
+    devices = await cloud.devices.list()
+    async with cloud.events.subscribe("temp") as stream:
+        async for event in stream:
+            ...
+"""
+
+from ._client import DEFAULT_BASE_URL, Particle
+from ._errors import (
+    APIError,
+    BadRequestError,
+    ClientClosedError,
+    ConflictError,
+    ConnectError,
+    DeviceOfflineError,
+    ForbiddenError,
+    NetworkError,
+    NotFoundError,
+    ParticleError,
+    RateLimitedError,
+    RequestTimeoutError,
+    ResponseDecodeError,
+    ServerError,
+    StreamError,
+    UnauthorizedError,
+    UnprocessableEntityError,
+)
+from ._paging import Page, Pager
+from ._ratelimit import RateLimiter, RateLimiterStatistics
+from ._retry import RetryPolicy
+from ._version import __version__
+from .models import (
+    AccessToken,
+    Device,
+    Event,
+    FunctionResult,
+    TokenGrant,
+    User,
+    VariableValue,
+)
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "APIError",
+    "AccessToken",
+    "BadRequestError",
+    "ClientClosedError",
+    "ConflictError",
+    "ConnectError",
+    "Device",
+    "DeviceOfflineError",
+    "Event",
+    "ForbiddenError",
+    "FunctionResult",
+    "NetworkError",
+    "NotFoundError",
+    "Page",
+    "Pager",
+    "Particle",
+    "ParticleError",
+    "RateLimitedError",
+    "RateLimiter",
+    "RateLimiterStatistics",
+    "RequestTimeoutError",
+    "ResponseDecodeError",
+    "RetryPolicy",
+    "ServerError",
+    "StreamError",
+    "TokenGrant",
+    "UnauthorizedError",
+    "UnprocessableEntityError",
+    "User",
+    "VariableValue",
+    "__version__",
+]

@@ -1,0 +1,139 @@
+"""`Particle`: configuration, lifecycle, and the resources hung off one client."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from ._clock import Clock
+from ._errors import ClientClosedError
+from ._ratelimit import RateLimiter
+from ._redact import Secret
+from ._retry import RetryPolicy
+from ._transport import DEFAULT, Transport
+from .resources.devices import Devices
+from .resources.events import Events
+from .resources.tokens import Tokens
+from .resources.user import Users
+
+__all__ = ["DEFAULT_BASE_URL", "Particle"]
+
+DEFAULT_BASE_URL = "https://api.particle.io"
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+TOKEN_ENV = "PARTICLE_ACCESS_TOKEN"
+BASE_URL_ENV = "PARTICLE_API_BASE_URL"
+
+
+class Particle:
+    """An asyncio client for the Particle Device Cloud.
+
+    Use it as `async with Particle(token=...) as cloud:`, or call `await cloud.aclose()`
+    yourself. It owns one `httpx.AsyncClient` for requests (unless you pass `http_client`,
+    which is then yours to close) and a separate one for event streams, so long-lived
+    streams never take connections from the request pool.
+
+    `rate_limiter`: the default holds ≈10 requests/s; pass your own `RateLimiter` to share
+    one budget between clients, or `None` to disable limiting.
+    """
+
+    def __init__(
+        self,
+        token: str | None = None,
+        *,
+        base_url: str | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        timeout: float | httpx.Timeout | None = DEFAULT,
+        rate_limiter: RateLimiter | None = DEFAULT,
+        retry: RetryPolicy | None = None,
+        clock: Clock | None = None,
+    ):
+        token = token if token is not None else os.environ.get(TOKEN_ENV)
+        self._token = Secret(token) if token else None
+        self.base_url = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
+        self._stream_http: httpx.AsyncClient | None = None
+        self._closed = False
+        self.transport = Transport(
+            http=self._http,
+            base_url=self.base_url,
+            token=self._token,
+            limiter=RateLimiter() if rate_limiter is DEFAULT else rate_limiter,
+            retry=retry or RetryPolicy(),
+            timeout=DEFAULT_TIMEOUT if timeout is DEFAULT else httpx.Timeout(timeout),
+            clock=clock,
+        )
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<Particle {self.base_url} token={'set' if self._token else 'none'} {state}>"
+
+    @property
+    def rate_limiter(self) -> RateLimiter | None:
+        return self.transport.limiter
+
+    def use_token(self, token: str) -> None:
+        """Switch this client to another access token (after a login, say)."""
+        self._token = Secret(token)
+        self.transport.token = self._token
+
+    def stream_http(self) -> httpx.AsyncClient:
+        """The client for event streams: no read timeout (we detect dead streams ourselves)."""
+        self._check_open()
+        if self._stream_http is None:
+            self._stream_http = httpx.AsyncClient(
+                timeout=httpx.Timeout(None, connect=10.0),
+                limits=httpx.Limits(max_connections=None, max_keepalive_connections=0),
+            )
+        return self._stream_http
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ClientClosedError("this Particle client is closed")
+
+    async def __aenter__(self) -> Particle:
+        self._check_open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connections we own. Safe to call twice; a borrowed client stays open."""
+        if self._closed:
+            return
+        self._closed = True
+        self.transport.closed = True
+        if self._stream_http is not None:
+            await self._stream_http.aclose()
+        if self._owns_http:
+            await self._http.aclose()
+
+    # Resources: created on first use, one instance per client.
+    @cached_property
+    def devices(self) -> Devices:
+        return Devices(self.transport)
+
+    @cached_property
+    def events(self) -> Events:
+        return Events(self.transport)
+
+    @cached_property
+    def tokens(self) -> Tokens:
+        return Tokens(self.transport)
+
+    @cached_property
+    def user(self) -> Users:
+        return Users(self.transport)
+
+    def __getstate__(self) -> Any:
+        raise TypeError("Particle clients cannot be pickled (they hold live connections)")

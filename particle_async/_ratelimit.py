@@ -1,0 +1,102 @@
+"""The client-side rate limiter: stay under the cloud's ≈10 requests/s before it says 429.
+
+Two rules hold at once, so "10 per second" means exactly that:
+- a sliding window: never more than `rate * per` requests in any `per` seconds;
+- a token bucket (GCRA form): at most `burst` requests back to back, refilled evenly.
+A plain token bucket of rate r and burst b lets b + r requests through in one second
+(aiolimiter's "N per second" can mean ≈2N); the window forbids that.
+
+Callers are served strictly in arrival order: they queue on a fair lock and only the head
+of the queue sleeps, until its slot. Nothing polls. A 429 from the server pauses the whole
+limiter (`pause`), so every request of every client sharing it waits, not just one.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import anyio
+from attrs import frozen
+
+from ._clock import Clock, SystemClock
+
+__all__ = ["RateLimiter", "RateLimiterStatistics"]
+
+
+@frozen
+class RateLimiterStatistics:
+    """A snapshot for dashboards and tests."""
+
+    granted: int
+    waiting: int
+    total_wait: float
+    paused_until: float
+
+
+class RateLimiter:
+    """FIFO limiter: at most `rate * per` requests per `per` seconds, `burst` back to back.
+
+    One instance is shared by every request of a `Particle` client; pass the same instance
+    to several clients to share the budget of one public IP address.
+    """
+
+    def __init__(
+        self,
+        rate: float = 10.0,
+        *,
+        per: float = 1.0,
+        burst: int | None = 5,
+        clock: Clock | None = None,
+    ):
+        if rate <= 0 or per <= 0:
+            raise ValueError("rate and per must be positive")
+        self.rate = rate
+        self.per = per
+        self._window = max(1, int(rate * per))
+        self._burst = max(1, min(burst or self._window, self._window))
+        self._interval = 1.0 / rate
+        self._clock = clock or SystemClock()
+        self._lock = anyio.Lock()
+        self._grants: deque[float] = deque(maxlen=self._window)
+        self._tat = float("-inf")  # GCRA theoretical arrival time
+        self._paused_until = float("-inf")
+        self._granted = 0
+        self._total_wait = 0.0
+
+    def __repr__(self) -> str:
+        return f"RateLimiter(rate={self.rate}, per={self.per}, burst={self._burst})"
+
+    def _earliest(self, now: float) -> float:
+        """The first instant at which one more request keeps both rules."""
+        at = max(now, self._paused_until, self._tat - (self._burst - 1) * self._interval)
+        if len(self._grants) == self._window:
+            at = max(at, self._grants[0] + self.per)
+        return at
+
+    def _record(self, now: float) -> None:
+        self._grants.append(now)
+        self._tat = max(self._tat, now) + self._interval
+        self._granted += 1
+
+    async def acquire(self) -> None:
+        """Wait for this caller's turn (arrival order), then take one slot."""
+        start = self._clock.now()
+        async with self._lock:
+            now = self._clock.now()
+            while (at := self._earliest(now)) > now:
+                await self._clock.sleep(at - now)
+                now = self._clock.now()
+            self._record(now)
+        self._total_wait += now - start
+
+    def pause(self, seconds: float) -> None:
+        """Hold every caller for `seconds` (the server's Retry-After after a 429)."""
+        self._paused_until = max(self._paused_until, self._clock.now() + seconds)
+
+    def statistics(self) -> RateLimiterStatistics:
+        return RateLimiterStatistics(
+            granted=self._granted,
+            waiting=self._lock.statistics().tasks_waiting,
+            total_wait=self._total_wait,
+            paused_until=self._paused_until,
+        )

@@ -1,0 +1,48 @@
+"""The event model: one Particle event, from a stream or a webhook body."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from ._base import Model, as_bool, as_int, as_str, parse_datetime, wire
+
+__all__ = ["Event"]
+
+
+def _public(value: Any) -> bool | None:
+    return None if value is None else as_bool(value)
+
+
+@attrs.frozen(kw_only=True)
+class Event(Model):
+    """One published event.
+
+    `data` is always the text the device published (or None). When the stream's `data:`
+    line was not the JSON envelope the cloud normally sends, `malformed` is True and
+    `data` holds that line as received: nothing is dropped silently.
+    """
+
+    name: str = wire("event", convert=str, default="")
+    data: str | None = wire(convert=as_str)
+    ttl: int = wire(convert=lambda v: as_int(v) or 0, default=60)
+    published_at: datetime | None = wire(convert=parse_datetime)
+    device_id: str | None = wire("coreid", convert=as_str)
+    product_id: int | None = wire("productID", convert=as_int)
+    version: int | None = wire(convert=as_int)
+    public: bool | None = wire(convert=_public)
+    malformed: bool = wire(default=False)
+
+    @property
+    def from_api_user(self) -> bool:
+        """Published through the API, not by a device (`coreid` is "api")."""
+        return self.device_id == "api"
+
+    def json(self) -> Any:
+        """`data` parsed as JSON; raises ValueError when it is not JSON."""
+        if self.data is None:
+            raise ValueError("event has no data")
+        return json.loads(self.data)

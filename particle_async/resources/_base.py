@@ -1,0 +1,41 @@
+"""What every resource shares: the transport, safe path building, product scoping."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from .._transport import Transport
+
+__all__ = ["ProductId", "Resource", "drop_none", "path", "scoped"]
+
+ProductId = int | str
+"""A product's numeric id or its slug: every product-scoped call accepts either."""
+
+
+def path(template: str, *parts: object) -> str:
+    """Fill `{}` slots with URL-escaped segments, so a name with `/` or `?` stays one segment."""
+    return template.format(*(quote(str(p), safe="") for p in parts))
+
+
+def scoped(product: ProductId | None, user_path: str, *parts: object) -> str:
+    """`/v1/<user_path>` or, for a product, `/v1/products/:product/<user_path>`."""
+    if product is None:
+        return path("/v1/" + user_path, *parts)
+    return path("/v1/products/{}/" + user_path, product, *parts)
+
+
+def drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON body without the optional parameters the caller left out."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
+class Resource:
+    """Base of `cloud.devices`, `cloud.events`, ...: a thin, typed face over `Transport`."""
+
+    def __init__(self, transport: Transport):
+        self._transport = transport
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._transport.base_url}>"
