@@ -125,7 +125,7 @@ class Particle:
 
     @cached_property
     def events(self) -> Events:
-        return Events(self.transport)
+        return Events(self.transport, self.stream_http)
 
     @cached_property
     def tokens(self) -> Tokens:

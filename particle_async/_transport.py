@@ -11,7 +11,7 @@ import base64
 import json
 import logging
 import platform
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, Literal
 
 import httpx
@@ -52,6 +52,7 @@ _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 TimeoutTypes = float | httpx.Timeout | None
 Expect = Literal["json", "bytes", "response"]
+Progress = Callable[[int, int], None]
 
 
 class _Default:
@@ -154,11 +155,13 @@ class Transport:
         idempotent: bool | None = None,
         timeout: TimeoutTypes = DEFAULT,
         expect: Expect = "json",
+        progress: Progress | None = None,
     ) -> Any:
         """Send with rate limiting and retries; return decoded JSON (or bytes/response).
 
         `idempotent` defaults from the method (POST is not); pass False for PUTs that
         act on a device (flash) so they are never re-sent after reaching the server.
+        `progress(sent, total)` is called as an upload's body goes out (multipart files).
         """
         request = self.build_request(
             method,
@@ -171,6 +174,8 @@ class Transport:
             authenticated=authenticated and auth is None,
             timeout=timeout,
         )
+        if progress is not None:
+            request.stream = _ProgressStream(request, progress)
         safe = method.upper() in _IDEMPOTENT_METHODS if idempotent is None else idempotent
         response = await self._send_with_retry(request, idempotent=safe)
         return _decode(response, expect)
@@ -226,6 +231,23 @@ class Transport:
             pause = retry_after if retry_after is not None else backoff_delay(1, self.retry)
             self.limiter.pause(pause)
         return error
+
+
+class _ProgressStream(httpx.AsyncByteStream):
+    """Wraps a request body to report `(bytes sent, total)` as httpx pulls it out."""
+
+    def __init__(self, request: httpx.Request, progress: Progress):
+        self._inner = request.stream
+        self._total = int(request.headers.get("Content-Length") or 0)
+        self._progress = progress
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        sent = 0
+        self._progress(sent, self._total)
+        async for chunk in self._inner:  # type: ignore[union-attr]
+            sent += len(chunk)
+            yield chunk
+            self._progress(sent, self._total)
 
 
 def _clean(values: Mapping[str, Any] | None) -> dict[str, Any] | None:

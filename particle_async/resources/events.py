@@ -1,15 +1,32 @@
-"""`cloud.events`: publish events; subscribe to streams of them (see `particle_async.streaming`)."""
+"""`cloud.events`: publish events, subscribe to streams of them, fan a stream out."""
 
 from __future__ import annotations
 
-from .._transport import DEFAULT, TimeoutTypes
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import httpx
+
+from .._transport import DEFAULT, TimeoutTypes, Transport
+from ..streaming import (
+    EventHub,
+    EventStream,
+    StreamOptions,
+    StreamStatus,
+    stream_path,
+)
 from ._base import ProductId, Resource, drop_none, scoped
 
 __all__ = ["Events"]
 
 
 class Events(Resource):
-    """Publishing (here) and subscribing (`subscribe`, `hub`, added by the streaming layer)."""
+    """Publishing, subscriptions (`subscribe`) and fan-out (`hub`)."""
+
+    def __init__(self, transport: Transport, stream_http: Callable[[], httpx.AsyncClient]):
+        super().__init__(transport)
+        self._stream_http = stream_http
 
     async def publish(
         self,
@@ -34,3 +51,37 @@ class Events(Resource):
             timeout=timeout,
         )
         return bool((answer or {}).get("ok", True))
+
+    def subscribe(
+        self,
+        prefix: str = "",
+        *,
+        device: str | None = None,
+        product: ProductId | None = None,
+        org: str | None = None,
+        public: bool = False,
+        on_status: Callable[[StreamStatus], None] | None = None,
+        options: StreamOptions | None = None,
+        **option_fields: Any,
+    ) -> EventStream:
+        """A reconnecting stream of events whose name starts with `prefix`.
+
+        Scope: your devices by default; `device=`, `product=` (and both), `org=`, or
+        `public=True` for the public firehose. Use `async with ... as stream` (connects at
+        once, so a bad token raises there) or plain `async for`, then `aclose()`.
+        Options (`idle_timeout=`, `backoff=`, `malformed=`, ...) are `StreamOptions` fields.
+        """
+        if option_fields:
+            options = attrs.evolve(options or StreamOptions(), **option_fields)
+        return EventStream(
+            transport=self._transport,
+            http=self._stream_http,
+            path=stream_path(prefix, device=device, product=product, org=org, public=public),
+            prefix=prefix,
+            options=options,
+            on_status=on_status,
+        )
+
+    def hub(self, prefix: str = "", **subscribe_args: Any) -> EventHub:
+        """One upstream subscription fanned out to many consumers: `hub.subscribe(prefix)`."""
+        return EventHub(lambda: self.subscribe(prefix, **subscribe_args))

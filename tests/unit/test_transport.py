@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pathlib
 
 import httpx
 import pytest
@@ -129,3 +130,28 @@ async def test_form_booleans_and_none_are_normalised(cloud: Particle, router: re
     sent = dict(httpx.QueryParams(route.calls.last.request.content.decode()))
     assert "expires_in" not in sent
     assert "expires_at" not in sent
+
+
+async def test_multipart_upload_reports_progress(
+    cloud: Particle, router: respx.Router, tmp_path: pathlib.Path
+) -> None:
+    firmware = tmp_path / "app.bin"
+    firmware.write_bytes(bytes(range(256)) * 400)
+    route = router.put("/v1/devices/d").respond(json={"ok": True})
+    seen: list[tuple[int, int]] = []
+    with firmware.open("rb") as handle:
+        await cloud.transport.request(
+            "PUT",
+            "/v1/devices/d",
+            files={"file": ("app.bin", handle, "application/octet-stream")},
+            form={"file_type": "binary"},
+            idempotent=False,
+            progress=lambda sent, total: seen.append((sent, total)),
+        )
+    body = route.calls.last.request.content
+    assert bytes(range(256)) * 400 in body
+    assert b'name="file_type"' in body
+    total = len(body)
+    assert seen[0] == (0, total)
+    assert seen[-1] == (total, total)
+    assert [s for s, _ in seen] == sorted(s for s, _ in seen)

@@ -1,0 +1,136 @@
+"""A bytes-level Server-Sent Events decoder with size limits. Pure: no I/O, no clock.
+
+Why our own and not httpx-sse's `aiter_sse`: we need to count bytes, cap line and event
+sizes (a 1 MB line must not grow memory without bound), discard a half-received event
+when the connection drops, and keep the hot path cheap. Lines end at CR, LF or CRLF only
+(never at U+2028 and friends, which may sit inside JSON). An event is handed out the
+moment its blank line arrives.
+"""
+
+from __future__ import annotations
+
+from attrs import define
+
+__all__ = ["DecoderStats", "RawEvent", "SSEDecoder"]
+
+RawEvent = tuple[str, str]
+"""(event name, data) of one dispatched SSE event; the name is "message" when absent."""
+
+
+@define
+class DecoderStats:
+    """What the decoder saw besides events: comments (keep-alives) and what it skipped."""
+
+    comments: int = 0
+    oversized: int = 0
+
+
+class SSEDecoder:
+    """Feed it chunks of bytes; it returns the complete events each chunk finished."""
+
+    __slots__ = (
+        "_buffer",
+        "_data",
+        "_discarding_line",
+        "_event_size",
+        "_name",
+        "_skipping_event",
+        "max_event_bytes",
+        "max_line_bytes",
+        "stats",
+    )
+
+    def __init__(self, *, max_line_bytes: int = 256 * 1024, max_event_bytes: int = 1024 * 1024):
+        self.max_line_bytes = max_line_bytes
+        self.max_event_bytes = max_event_bytes
+        self.stats = DecoderStats()
+        self._buffer = b""
+        self._discarding_line = False
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget any partial line and event (the connection dropped mid-event)."""
+        self._buffer = b""
+        self._discarding_line = False
+        self._name = ""
+        self._data: list[bytes] = []
+        self._event_size = 0
+        self._skipping_event = False
+
+    @property
+    def has_partial(self) -> bool:
+        """True while part of an event (or of a line) has arrived without its end."""
+        return bool(self._buffer or self._data or self._skipping_event or self._name)
+
+    def feed(self, chunk: bytes) -> list[RawEvent]:
+        """Decode one chunk; return the events whose terminating blank line it held."""
+        buffer = self._buffer + chunk if self._buffer else chunk
+        if b"\r" in buffer:
+            buffer = self._normalise_cr(buffer)
+        lines = buffer.split(b"\n")
+        self._buffer = lines.pop()
+        if len(self._buffer) > self.max_line_bytes:
+            self._overflow_line()
+        events: list[RawEvent] = []
+        for line in lines:
+            if self._discarding_line:
+                self._discarding_line = False  # the tail of an oversized line
+                continue
+            if len(line) > self.max_line_bytes:
+                self._skip_event()
+            elif not line:
+                if self._data or self._skipping_event:
+                    self._dispatch(events)
+                else:
+                    self._name = ""
+            elif line[0] == 0x3A:  # ":" comment, e.g. ":ok" or a keep-alive
+                self.stats.comments += 1
+            else:
+                self._field(line)
+        return events
+
+    def _normalise_cr(self, buffer: bytes) -> bytes:
+        """CRLF and lone CR become LF; a trailing CR waits for the next chunk (maybe CRLF)."""
+        pending = buffer.endswith(b"\r")
+        if pending:
+            buffer = buffer[:-1]
+        buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        # The kept CR stays inside the unfinished last line until the next chunk.
+        return buffer + b"\r" if pending else buffer
+
+    def _overflow_line(self) -> None:
+        """A line longer than the cap: drop it and the event it belongs to."""
+        self._buffer = b""
+        self._discarding_line = True
+        self._skip_event()
+
+    def _skip_event(self) -> None:
+        if not self._skipping_event:
+            self.stats.oversized += 1
+        self._skipping_event = True
+        self._data = []
+
+    def _field(self, line: bytes) -> None:
+        if self._skipping_event:
+            return
+        name, sep, value = line.partition(b":")
+        if sep and value[:1] == b" ":
+            value = value[1:]
+        if name == b"data":
+            self._event_size += len(value)
+            if self._event_size > self.max_event_bytes:
+                self._skip_event()
+                return
+            self._data.append(value)
+        elif name == b"event":
+            self._name = value.decode("utf-8", "replace")
+        # "id" and "retry" mean nothing to Particle streams; unknown fields are ignored.
+
+    def _dispatch(self, events: list[RawEvent]) -> None:
+        if not self._skipping_event:
+            data = b"\n".join(self._data).decode("utf-8", "replace")
+            events.append((self._name or "message", data))
+        self._name = ""
+        self._data = []
+        self._event_size = 0
+        self._skipping_event = False

@@ -1,0 +1,346 @@
+"""`EventStream`: one reconnecting SSE subscription, consumed as an async iterator.
+
+It is a class with `__anext__`, not an async generator, so no cancel scope is ever held
+across a `yield` (PEP 789) and no background task exists: the consumer's own task reads
+the socket. Each `__anext__` returns a buffered event at once or reads until one
+arrives, reconnecting as needed:
+
+- EOF, a network error, or `idle_timeout` seconds without a single byte (keep-alive
+  comments count) drop the connection and reconnect after a jittered backoff;
+- 429 and 5xx answers back off (429 honours Retry-After and pauses the shared limiter);
+- 401/403/404 and other 4xx end the stream with the typed `ParticleError`, no loop;
+- `aclose()` from any task ends it promptly and returns once the socket is released.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from types import TracebackType
+from typing import TypeVar
+
+import anyio
+import httpx
+
+from .._errors import APIError, NetworkError, ParticleError, RateLimitedError, StreamError
+from .._transport import Transport, _wrap_transport_error
+from ..models.events import Event
+from ._backoff import Backoff
+from ._convert import to_event
+from ._decoder import SSEDecoder
+from ._status import StreamOptions, StreamState, StreamStats, StreamStatus
+
+__all__ = ["EventStream", "MalformedEventError"]
+
+T = TypeVar("T")
+StatusCallback = Callable[[StreamStatus], None]
+_TRANSIENT_STATUSES = frozenset({408, 429})
+
+
+class MalformedEventError(StreamError):
+    """An event's data was not Particle's JSON envelope and the policy is "raise"."""
+
+    def __init__(self, event: Event):
+        super().__init__(f"malformed event {event.name!r}: {event.data!r:.80}")
+        self.event = event
+
+
+def _is_fatal(exc: ParticleError) -> bool:
+    """4xx other than 408/429 cannot be fixed by reconnecting (a bad token, say)."""
+    return (
+        isinstance(exc, APIError)
+        and 400 <= exc.status < 500
+        and exc.status not in _TRANSIENT_STATUSES
+    )
+
+
+async def _finish_iterator(chunks: AsyncIterator[bytes]) -> None:
+    """Run httpx's nested byte generators to their end once the socket is closed.
+
+    An abandoned, half-run async generator is finalised later by the event loop (trio
+    warns about each one). Resuming it after `response.aclose()` makes the innermost read
+    fail at once, which ends every layer now, deterministically.
+    """
+    with anyio.CancelScope(shield=True), anyio.move_on_after(1.0):
+        try:
+            while True:
+                await chunks.__anext__()
+        except (StopAsyncIteration, Exception):
+            pass
+
+
+class EventStream:
+    """An async iterator of `Event`s over one reconnecting event stream."""
+
+    def __init__(
+        self,
+        *,
+        transport: Transport,
+        http: Callable[[], httpx.AsyncClient],
+        path: str,
+        prefix: str = "",
+        options: StreamOptions | None = None,
+        on_status: StatusCallback | None = None,
+    ):
+        self.path = path
+        self.prefix = prefix
+        self.options = options or StreamOptions()
+        self.stats = StreamStats()
+        self.state = StreamState.IDLE
+        self._transport = transport
+        self._http = http
+        self._on_status = on_status
+        self._decoder = SSEDecoder(
+            max_line_bytes=self.options.max_line_bytes,
+            max_event_bytes=self.options.max_event_bytes,
+        )
+        self._backoff = Backoff(self.options.backoff)
+        self._pending: deque[Event] = deque()
+        self._response: httpx.Response | None = None
+        self._chunks: AsyncIterator[bytes] | None = None
+        self._connected_at = 0.0
+        self._reconnecting = False
+        self._retry_after = 0.0
+        self._last_error: ParticleError | None = None
+        self._closed = False
+        self._failure: BaseException | None = None
+        self._scope: anyio.CancelScope | None = None
+        self._reader_done: anyio.Event | None = None
+
+    def __repr__(self) -> str:
+        return f"<EventStream {self.path} {self.state.value} events={self.stats.events}>"
+
+    # -- public face ---------------------------------------------------------------
+    def __aiter__(self) -> EventStream:
+        return self
+
+    async def __aenter__(self) -> EventStream:
+        """Connect now, so a bad token or unknown device raises here, not at the first read."""
+        await self._guarded(self._ensure_connected)
+        if self._closed:
+            raise StreamError("stream closed while connecting")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def __anext__(self) -> Event:
+        if self._pending:
+            return self._pending.popleft()
+        event = await self._guarded(self._next_event)
+        if event is None:
+            raise StopAsyncIteration
+        return event
+
+    async def aclose(self) -> None:
+        """End the stream and release its connection; waits for a reading task to let go."""
+        if self._closed and self._response is None and self._reader_done is None:
+            return
+        self._closed = True
+        self._pending.clear()
+        if self._scope is not None and self._reader_done is not None:
+            self._scope.cancel()
+            await self._reader_done.wait()
+        else:
+            await self._drop_connection()
+        if self.state is not StreamState.FAILED:
+            self._set_state(StreamState.CLOSED)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    # -- the loop --------------------------------------------------------------------
+    async def _guarded(self, step: Callable[[], Awaitable[T]]) -> T | None:
+        """Run `step` so that `aclose()` from another task can interrupt it cleanly."""
+        if self._failure is not None:
+            raise self._failure
+        if self._closed:
+            return None
+        if self._reader_done is not None:
+            raise RuntimeError("this EventStream is already being read by another task")
+        self._reader_done = anyio.Event()
+        result: T | None = None
+        try:
+            with anyio.CancelScope() as self._scope:
+                result = await step()
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await self._drop_connection()
+            raise
+        finally:
+            self._scope = None
+            done, self._reader_done = self._reader_done, None
+            done.set()
+        if self._closed:
+            with anyio.CancelScope(shield=True):
+                await self._drop_connection()
+            return None
+        return result
+
+    async def _next_event(self) -> Event:
+        while True:
+            if self._pending:
+                return self._pending.popleft()
+            await self._ensure_connected()
+            chunk = await self._read_chunk()
+            if chunk is None:
+                continue
+            self._feed(chunk)
+
+    async def _ensure_connected(self) -> None:
+        while self._response is None:
+            if self._reconnecting:
+                await self._wait_before_retry()
+            self._set_state(
+                StreamState.RECONNECTING if self._reconnecting else StreamState.CONNECTING
+            )
+            try:
+                await self._open()
+            except ParticleError as exc:
+                if _is_fatal(exc):
+                    self._fail(exc)
+                    raise
+                self._reconnecting = True
+                self._last_error = exc
+                self._retry_after = (
+                    exc.retry_after or 0.0 if isinstance(exc, RateLimitedError) else 0.0
+                )
+
+    async def _wait_before_retry(self) -> None:
+        if self._backoff.exhausted:
+            error = StreamError(
+                f"gave up after {self._backoff.attempt} failed reconnects: {self._last_error}"
+            )
+            self._fail(error)
+            raise error
+        delay = max(self._backoff.next_delay(), self._retry_after)
+        self._retry_after = 0.0
+        self._set_state(
+            StreamState.RECONNECTING,
+            delay=delay,
+            error=self._last_error,
+        )
+        await self._transport.clock.sleep(delay)
+
+    async def _open(self) -> None:
+        request = self._transport.build_request(
+            "GET",
+            self.path,
+            headers={"Accept": "text/event-stream", "Cache-Control": "no-cache"},
+            timeout=httpx.Timeout(None, connect=self.options.connect_timeout),
+        )
+        if self._transport.limiter is not None:
+            await self._transport.limiter.acquire()
+        try:
+            response = await self._http().send(request, stream=True)
+        except httpx.TransportError as exc:
+            raise _wrap_transport_error(exc, request) from None
+        if response.status_code != 200:  # the status first: a 401 is not an "SSE error"
+            try:
+                await response.aread()
+            except httpx.TransportError:
+                pass
+            finally:
+                await response.aclose()
+            raise self._transport._error(response)
+        content_type = response.headers.get("content-type", "")
+        if not content_type.startswith("text/event-stream"):
+            await response.aclose()
+            raise StreamError(
+                f"expected text/event-stream, got {content_type or 'no content type'}",
+                method="GET",
+                url=str(request.url),
+            )
+        self._accept(response)
+
+    def _accept(self, response: httpx.Response) -> None:
+        self._response = response
+        self._chunks = response.aiter_bytes()
+        self._connected_at = self._transport.clock.now()
+        self.stats.connects += 1
+        if self._reconnecting:
+            self.stats.reconnects += 1
+        self._reconnecting = False
+        self._set_state(StreamState.CONNECTED)
+
+    async def _read_chunk(self) -> bytes | None:
+        """The next bytes, or None when the connection ended (and was dropped)."""
+        assert self._chunks is not None
+        reason = "idle timeout"
+        with anyio.move_on_after(self.options.idle_timeout):
+            try:
+                return await self._chunks.__anext__()
+            except StopAsyncIteration:
+                reason = "server closed the stream"
+            except (httpx.TransportError, httpx.StreamError) as exc:
+                reason = f"network error: {type(exc).__name__}"
+        if reason == "idle timeout":
+            self.stats.idle_timeouts += 1
+        await self._connection_lost(reason)
+        return None
+
+    async def _connection_lost(self, reason: str) -> None:
+        self._backoff.connection_ended(self._transport.clock.now() - self._connected_at)
+        await self._drop_connection()
+        self._reconnecting = True
+        self._last_error = NetworkError(
+            reason, method="GET", url=self._transport.base_url + self.path
+        )
+
+    async def _drop_connection(self) -> None:
+        """Close the response and forget any half-received event."""
+        response, self._response = self._response, None
+        chunks, self._chunks = self._chunks, None
+        if self._decoder.has_partial:
+            self.stats.partial_discarded += 1
+        self._decoder.reset()
+        if response is not None:
+            await response.aclose()
+        if chunks is not None:
+            await _finish_iterator(chunks)
+
+    def _feed(self, chunk: bytes) -> None:
+        stats = self.stats
+        stats.bytes += len(chunk)
+        decoder = self._decoder
+        prefix = self.prefix
+        for name, data in decoder.feed(chunk):
+            if prefix and not name.startswith(prefix):
+                stats.filtered += 1  # the server filters too; this is the belt to its braces
+                continue
+            event = to_event(name, data)
+            if event.malformed and not self._accept_malformed(event):
+                continue
+            stats.events += 1
+            self._pending.append(event)
+        stats.comments = decoder.stats.comments
+        stats.oversized = decoder.stats.oversized
+
+    def _accept_malformed(self, event: Event) -> bool:
+        self.stats.malformed += 1
+        policy = self.options.malformed
+        if policy == "raise":
+            raise MalformedEventError(event)
+        if policy == "skip":
+            self.stats.skipped += 1
+            return False
+        return True
+
+    def _fail(self, error: BaseException) -> None:
+        self._failure = error
+        self._closed = True
+        self._set_state(StreamState.FAILED, error=error)
+
+    def _set_state(
+        self, state: StreamState, *, delay: float | None = None, error: BaseException | None = None
+    ) -> None:
+        self.state = state
+        if self._on_status is not None:
+            status = StreamStatus(state, attempt=self._backoff.attempt, delay=delay, error=error)
+            self._on_status(status)
