@@ -15,9 +15,31 @@ from ._ratelimit import RateLimiter
 from ._redact import Secret
 from ._retry import RetryPolicy
 from ._transport import DEFAULT, Transport
+from .resources.configuration import Configuration
+from .resources.customers import Customers
+from .resources.device_groups import DeviceGroups
+from .resources.device_os import DeviceOS
 from .resources.devices import Devices
+from .resources.diagnostics import Diagnostics
+from .resources.env_vars import EnvVars
 from .resources.events import Events
+from .resources.files import Files
+from .resources.firmware import Firmware
+from .resources.integrations import Integrations
+from .resources.ledger import Ledger
+from .resources.libraries import Libraries
+from .resources.location import Location
+from .resources.logic import Logic
+from .resources.mfa import Mfa
+from .resources.oauth_clients import OAuthClients
+from .resources.organizations import Organizations
+from .resources.product_firmware import ProductFirmware
+from .resources.products import Products
+from .resources.secrets import Secrets
+from .resources.sims import Sims
+from .resources.team import Team
 from .resources.tokens import Tokens
+from .resources.usage import Usage
 from .resources.user import Users
 
 __all__ = ["DEFAULT_BASE_URL", "Particle"]
@@ -26,6 +48,11 @@ DEFAULT_BASE_URL = "https://api.particle.io"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 TOKEN_ENV = "PARTICLE_ACCESS_TOKEN"
 BASE_URL_ENV = "PARTICLE_API_BASE_URL"
+
+
+def default_limiter() -> RateLimiter:
+    """≈10 requests/s like the cloud's per-IP limit, bursts of 5, a 50 ms jitter guard."""
+    return RateLimiter(10, per=1.0, burst=5, guard=0.05)
 
 
 class Particle:
@@ -62,7 +89,7 @@ class Particle:
             http=self._http,
             base_url=self.base_url,
             token=self._token,
-            limiter=RateLimiter() if rate_limiter is DEFAULT else rate_limiter,
+            limiter=default_limiter() if rate_limiter is DEFAULT else rate_limiter,
             retry=retry or RetryPolicy(),
             timeout=DEFAULT_TIMEOUT if timeout is DEFAULT else httpx.Timeout(timeout),
             clock=clock,
@@ -134,6 +161,94 @@ class Particle:
     @cached_property
     def user(self) -> Users:
         return Users(self.transport)
+
+    @cached_property
+    def files(self) -> Files:
+        return Files(self.transport)
+
+    @cached_property
+    def oauth_clients(self) -> OAuthClients:
+        return OAuthClients(self.transport)
+
+    @cached_property
+    def mfa(self) -> Mfa:
+        return Mfa(self.transport)
+
+    @cached_property
+    def customers(self) -> Customers:
+        return Customers(self.transport)
+
+    @cached_property
+    def organizations(self) -> Organizations:
+        return Organizations(self.transport)
+
+    @cached_property
+    def team(self) -> Team:
+        return Team(self.transport)
+
+    @cached_property
+    def diagnostics(self) -> Diagnostics:
+        return Diagnostics(self.transport)
+
+    @cached_property
+    def sims(self) -> Sims:
+        return Sims(self.transport)
+
+    @cached_property
+    def usage(self) -> Usage:
+        return Usage(self.transport)
+
+    @cached_property
+    def location(self) -> Location:
+        return Location(self.transport)
+
+    @cached_property
+    def configuration(self) -> Configuration:
+        return Configuration(self.transport)
+
+    @cached_property
+    def device_groups(self) -> DeviceGroups:
+        return DeviceGroups(self.transport)
+
+    @cached_property
+    def products(self) -> Products:
+        return Products(self.transport)
+
+    @cached_property
+    def firmware(self) -> Firmware:
+        return Firmware(self.transport)
+
+    @cached_property
+    def product_firmware(self) -> ProductFirmware:
+        return ProductFirmware(self.transport)
+
+    @cached_property
+    def device_os(self) -> DeviceOS:
+        return DeviceOS(self.transport)
+
+    @cached_property
+    def libraries(self) -> Libraries:
+        return Libraries(self.transport)
+
+    @cached_property
+    def integrations(self) -> Integrations:
+        return Integrations(self.transport)
+
+    @cached_property
+    def ledger(self) -> Ledger:
+        return Ledger(self.transport)
+
+    @cached_property
+    def logic(self) -> Logic:
+        return Logic(self.transport)
+
+    @cached_property
+    def env_vars(self) -> EnvVars:
+        return EnvVars(self.transport)
+
+    @cached_property
+    def secrets(self) -> Secrets:
+        return Secrets(self.transport)
 
     def __getstate__(self) -> Any:
         raise TypeError("Particle clients cannot be pickled (they hold live connections)")

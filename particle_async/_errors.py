@@ -17,6 +17,7 @@ ParticleError                     anything this SDK raises on purpose
 │   └── ConnectError              ...and surely never reached the server
 ├── ResponseDecodeError           a 2xx answer whose body is not the JSON we expect
 ├── StreamError                   an event stream failed in a way reconnecting cannot fix
+├── PollTimeoutError              a `wait_...` helper gave up on a 202-and-poll task
 └── ClientClosedError             the `Particle` client was used after `aclose()`
 ```
 Every error carries the HTTP method and the URL with any access token redacted. Error
@@ -44,6 +45,7 @@ __all__ = [
     "NetworkError",
     "NotFoundError",
     "ParticleError",
+    "PollTimeoutError",
     "RateLimitedError",
     "RequestTimeoutError",
     "ResponseDecodeError",
@@ -167,6 +169,17 @@ class ResponseDecodeError(ParticleError):
 
 class StreamError(ParticleError):
     """An event stream failed in a way that reconnecting cannot fix."""
+
+
+class PollTimeoutError(ParticleError, TimeoutError):
+    """A `wait_...` helper gave up: the task was still not done after its attempts.
+
+    `last` holds the last answer seen (a pending status, an older record, or None).
+    """
+
+    def __init__(self, message: str, *, last: Any = None):
+        super().__init__(message)
+        self.last = last
 
 
 class ClientClosedError(ParticleError):

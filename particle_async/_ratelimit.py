@@ -36,6 +36,9 @@ class RateLimiterStatistics:
 class RateLimiter:
     """FIFO limiter: at most `rate * per` requests per `per` seconds, `burst` back to back.
 
+    `guard` widens the window by a few milliseconds: our requests reach the cloud with
+    jitter, so a window filled exactly to the limit here can look one over it there.
+
     One instance is shared by every request of a `Particle` client; pass the same instance
     to several clients to share the budget of one public IP address.
     """
@@ -46,12 +49,14 @@ class RateLimiter:
         *,
         per: float = 1.0,
         burst: int | None = 5,
+        guard: float = 0.0,
         clock: Clock | None = None,
     ):
         if rate <= 0 or per <= 0:
             raise ValueError("rate and per must be positive")
         self.rate = rate
         self.per = per
+        self.guard = guard
         self._window = max(1, int(rate * per))
         self._burst = max(1, min(burst or self._window, self._window))
         self._interval = 1.0 / rate
@@ -70,7 +75,7 @@ class RateLimiter:
         """The first instant at which one more request keeps both rules."""
         at = max(now, self._paused_until, self._tat - (self._burst - 1) * self._interval)
         if len(self._grants) == self._window:
-            at = max(at, self._grants[0] + self.per)
+            at = max(at, self._grants[0] + self.per + self.guard)
         return at
 
     def _record(self, now: float) -> None:

@@ -180,6 +180,12 @@ class Transport:
         response = await self._send_with_retry(request, idempotent=safe)
         return _decode(response, expect)
 
+    async def send(self, request: httpx.Request, *, idempotent: bool) -> httpx.Response:
+        """Send a request built elsewhere (another host, say) with our limiter and retries."""
+        if self.closed:
+            raise ClientClosedError("this Particle client is closed")
+        return await self._send_with_retry(request, idempotent=idempotent)
+
     async def _send_with_retry(self, request: httpx.Request, *, idempotent: bool) -> httpx.Response:
         policy = self.retry
         retrying = AsyncRetrying(  # built per call: a shared instance is not concurrency-safe

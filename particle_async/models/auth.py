@@ -1,14 +1,26 @@
-"""Models of authentication: OAuth tokens and the access-token list."""
+"""Models of authentication: OAuth tokens, the access-token list, and MFA enrolment."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import attrs
 
-from ._base import Model, as_int, as_str, as_tuple, parse_datetime, wire
+from ._base import Model, as_bool, as_int, as_str, as_tuple, parse_datetime, wire
 
-__all__ = ["AccessToken", "TokenGrant"]
+__all__ = [
+    "AccessToken",
+    "CurrentToken",
+    "MfaConfirmation",
+    "MfaEnrollment",
+    "TokenGrant",
+]
+
+
+def _orgs(value: Any) -> tuple[Mapping[str, Any], ...]:
+    return tuple(dict(org) for org in as_tuple(value) if isinstance(org, Mapping))
 
 
 @attrs.frozen(kw_only=True)
@@ -30,3 +42,39 @@ class AccessToken(Model):
     expires_at: datetime | None = wire(convert=parse_datetime)
     client: str | None = wire(convert=as_str)
     scopes: tuple[str, ...] = wire(convert=as_tuple, factory=tuple)
+
+
+@attrs.frozen(kw_only=True)
+class CurrentToken(Model):
+    """`GET /v1/access_tokens/current`: what the calling token may do, and until when.
+
+    `expires_at` is None for a token that never expires. `client` is the OAuth client
+    that created the token (the SDK types call it `client_id`; either is read).
+    """
+
+    expires_at: datetime | None = wire(convert=parse_datetime)
+    client: str | None = wire(convert=as_str)
+    client_id: str | None = wire(convert=as_str)
+    scopes: tuple[str, ...] = wire(convert=as_tuple, factory=tuple)
+    orgs: tuple[Mapping[str, Any], ...] = wire(convert=_orgs, factory=tuple)
+
+    @property
+    def client_name(self) -> str | None:
+        return self.client or self.client_id
+
+
+@attrs.frozen(kw_only=True)
+class MfaEnrollment(Model):
+    """`GET /v1/user/mfa-enable`: scan `qr_url` (or type `secret`), then confirm with an OTP."""
+
+    mfa_token: str = wire(convert=str, default="", repr=False)
+    qr_url: str | None = wire(convert=as_str, repr=False)
+    secret: str | None = wire(convert=as_str, repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class MfaConfirmation(Model):
+    """`POST /v1/user/mfa-enable`: `tokens` are the one-time recovery codes (hidden)."""
+
+    enrolled: bool = wire(convert=as_bool, default=False)
+    tokens: tuple[str, ...] = wire(convert=as_tuple, factory=tuple, repr=False)

@@ -1,4 +1,5 @@
-"""Models of the devices API: a device, a variable read, a function call's result."""
+"""Models of the devices API: a device, a variable read, a function call's result, and the
+answers of the calls that share `PUT /v1/devices/:id` and `POST /v1/devices`."""
 
 from __future__ import annotations
 
@@ -10,16 +11,39 @@ import attrs
 
 from ._base import Model, as_bool, as_int, as_str, as_tuple, parse_datetime, wire
 
-__all__ = ["ClaimResult", "Device", "FunctionResult", "PingResult", "VariableValue"]
+__all__ = [
+    "ClaimCode",
+    "ClaimResult",
+    "Device",
+    "DeviceUpdate",
+    "FunctionResult",
+    "PingResult",
+    "SearchResults",
+    "SerialNumberInfo",
+    "UnprotectResult",
+    "VariableValue",
+]
 
 
 def _variables(value: Any) -> Mapping[str, str]:
     return dict(value) if isinstance(value, Mapping) else {}
 
 
+def _maybe_bool(value: Any) -> bool | None:
+    return None if value is None else as_bool(value)
+
+
+def _mappings(value: Any) -> tuple[Mapping[str, Any], ...]:
+    return tuple(dict(item) for item in as_tuple(value) if isinstance(item, Mapping))
+
+
 @attrs.frozen(kw_only=True)
 class Device(Model):
-    """A device as listed or fetched; everything else the API sends is in `raw`."""
+    """A device as listed or fetched; everything else the API sends is in `raw`.
+
+    The product-only fields (`firmware_version`, `desired_firmware_version`, `groups`,
+    `development`, `quarantined`, `denied`, ...) are filled when read through a product.
+    """
 
     id: str = wire(convert=str, default="")
     name: str | None = wire(convert=as_str)
@@ -43,6 +67,12 @@ class Device(Model):
     denied: bool = wire(convert=as_bool, default=False)
     system_firmware_version: str | None = wire(convert=as_str)
     firmware_version: int | None = wire(convert=as_int)
+    firmware_product_id: int | None = wire(convert=as_int)
+    desired_firmware_version: int | None = wire(convert=as_int)
+    targeted_firmware_release_version: int | None = wire(convert=as_int)
+    firmware_updates_enabled: bool | None = wire(convert=_maybe_bool)
+    firmware_updates_forced: bool | None = wire(convert=_maybe_bool)
+    mobile_secret: str | None = wire(convert=as_str, repr=False)
     groups: tuple[str, ...] = wire(convert=as_tuple, factory=tuple)
     functions: tuple[str, ...] = wire(convert=as_tuple, factory=tuple)
     variables: Mapping[str, str] = wire(convert=_variables, factory=dict)
@@ -80,6 +110,82 @@ class PingResult(Model):
 
 @attrs.frozen(kw_only=True)
 class ClaimResult(Model):
+    """`POST /v1/devices` (claim): `claimed`, or a `transfer_id` when a transfer was asked."""
+
     ok: bool = wire(convert=as_bool, default=False)
     id: str | None = wire(convert=as_str)
+    device_id: str | None = wire("deviceID", convert=as_str)
+    claimed: bool | None = wire(convert=_maybe_bool)
+    transfer_id: str | None = wire(convert=as_str)
     user_id: str | None = wire(convert=as_str)
+
+
+@attrs.frozen(kw_only=True)
+class DeviceUpdate(Model):
+    """The answer of `PUT /v1/devices/:id` (rename, notes, signal, groups, firmware lock...).
+
+    The API echoes only what changed, so most fields are None; `raw` has the rest.
+    """
+
+    id: str | None = wire(convert=as_str)
+    name: str | None = wire(convert=as_str)
+    notes: str | None = wire(convert=as_str)
+    connected: bool | None = wire(convert=_maybe_bool)
+    signaling: bool | None = wire(convert=_maybe_bool)
+    development: bool | None = wire(convert=_maybe_bool)
+    groups: tuple[str, ...] | None = wire(convert=lambda v: None if v is None else as_tuple(v))
+    desired_firmware_version: int | None = wire(convert=as_int)
+    firmware_updates_forced: bool | None = wire(convert=_maybe_bool)
+    updated_at: datetime | None = wire(convert=parse_datetime)
+
+
+@attrs.frozen(kw_only=True)
+class ClaimCode(Model):
+    """`POST /v1/device_claims`: a code the device presents to claim itself to you."""
+
+    claim_code: str = wire(convert=str, default="", repr=False)
+    device_ids: tuple[str, ...] = wire(convert=as_tuple, factory=tuple)
+
+
+@attrs.frozen(kw_only=True)
+class SerialNumberInfo(Model):
+    """`GET /v1/serial_numbers/:serial`: the device (and SIM) behind a printed serial number.
+
+    The docs send `deviceID`, the SDK types say `device_id`: either fills `device_id`.
+    """
+
+    ok: bool = wire(convert=as_bool, default=True)
+    device_id: str | None = wire("deviceID", convert=as_str)
+    iccid: str | None = wire(convert=as_str)
+    serial_number: str | None = wire(convert=as_str)
+    platform_id: int | None = wire(convert=as_int)
+
+    @classmethod
+    def from_api(cls, data: Any) -> SerialNumberInfo:
+        if isinstance(data, Mapping) and "deviceID" not in data and "device_id" in data:
+            parsed = super().from_api({**data, "deviceID": data["device_id"]})
+            return attrs.evolve(parsed, raw=data)
+        return super().from_api(data)
+
+
+@attrs.frozen(kw_only=True)
+class UnprotectResult(Model):
+    """`PUT .../unprotect`: `prepare` answers a `server_nonce` to sign; `confirm` answers ok."""
+
+    ok: bool = wire(convert=as_bool, default=True)
+    server_nonce: str | None = wire(convert=as_str)
+
+
+@attrs.frozen(kw_only=True)
+class SearchResults(Model):
+    """`GET /v1/user/search`: matching devices, products and SIMs (at most 10 of each kind).
+
+    The result lists are read from `results` (or per-kind `devices`/`products`/`sims`);
+    `has_more` (camelCase `hasMore` on the wire) says more matches exist: refine `text`.
+    """
+
+    results: tuple[Mapping[str, Any], ...] = wire(convert=_mappings, factory=tuple)
+    devices: tuple[Mapping[str, Any], ...] = wire(convert=_mappings, factory=tuple)
+    products: tuple[Mapping[str, Any], ...] = wire(convert=_mappings, factory=tuple)
+    sims: tuple[Mapping[str, Any], ...] = wire(convert=_mappings, factory=tuple)
+    has_more: bool = wire("hasMore", convert=as_bool, default=False)

@@ -1,4 +1,4 @@
-"""Models of the user API."""
+"""Models of the user API: the account and its tracking identity."""
 
 from __future__ import annotations
 
@@ -7,18 +7,38 @@ from typing import Any
 
 import attrs
 
-from ._base import Model, as_str, as_tuple, wire
+from ._base import Model, as_bool, as_int, as_str, as_tuple, wire
 
-__all__ = ["User"]
+__all__ = ["TrackingIdentity", "User"]
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return dict(value) if isinstance(value, Mapping) else {}
 
 
 @attrs.frozen(kw_only=True)
 class User(Model):
+    """`GET /v1/user`: the account the token belongs to."""
+
     username: str | None = wire(convert=as_str)
     subscription_ids: tuple[Any, ...] = wire(convert=as_tuple, factory=tuple)
-    account_info: Mapping[str, Any] = wire(convert=dict, factory=dict)
-    mfa: Mapping[str, Any] = wire(convert=dict, factory=dict)
+    account_info: Mapping[str, Any] = wire(convert=_mapping, factory=dict)
+    mfa: Mapping[str, Any] = wire(convert=_mapping, factory=dict)
+    tos: int | None = wire(convert=as_int)
+    memberships: tuple[Any, ...] = wire(convert=as_tuple, factory=tuple)
+    scim_provisioned: bool = wire(convert=as_bool, default=False)
+    no_password: bool = wire(convert=as_bool, default=False)
+    wifi_device_count: int | None = wire(convert=as_int)
+    cellular_device_count: int | None = wire(convert=as_int)
 
     @property
     def mfa_enabled(self) -> bool:
         return bool(self.mfa.get("enabled"))
+
+
+@attrs.frozen(kw_only=True)
+class TrackingIdentity(Model):
+    """`GET /v1/user/identify`: the id analytics use for this login (and the e-mail)."""
+
+    id: str | None = wire(convert=as_str)
+    email: str | None = wire(convert=as_str)

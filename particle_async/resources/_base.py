@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from .._transport import Transport
 
-__all__ = ["ProductId", "Resource", "drop_none", "path", "scoped"]
+__all__ = ["ProductId", "Resource", "drop_none", "iso_time", "path", "scoped"]
 
 ProductId = int | str
 """A product's numeric id or its slug: every product-scoped call accepts either."""
@@ -24,6 +25,11 @@ def scoped(product: ProductId | None, user_path: str, *parts: object) -> str:
     if product is None:
         return path("/v1/" + user_path, *parts)
     return path("/v1/products/{}/" + user_path, product, *parts)
+
+
+def iso_time(value: datetime | str | None) -> str | None:
+    """A date or time parameter as ISO 8601 text (strings pass through as given)."""
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def drop_none(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -7,12 +7,13 @@ import respx
 
 from particle_async import Particle
 
-from ..helpers import BASE, FakeClock, mocked_client
+from .helpers import BASE, FakeClock, mocked_client
 
 
 @pytest.fixture
 def anyio_backend() -> str:
-    """Transport units run on asyncio; the streaming suites run on trio too."""
+    """Unit and API tests run on asyncio; the streaming and integration suites override
+    this to run on trio too."""
     return "asyncio"
 
 

@@ -1,0 +1,5 @@
+"""`particle-async`: the command line (needs the `[cli]` extra: click and rich)."""
+
+from ._app import main
+
+__all__ = ["main"]

@@ -1,0 +1,19 @@
+"""Models of product customers."""
+
+from __future__ import annotations
+
+import attrs
+
+from ._base import Model, as_str, as_tuple, wire
+
+__all__ = ["Customer"]
+
+
+@attrs.frozen(kw_only=True)
+class Customer(Model):
+    """One customer of a product, with the ids of the devices it owns."""
+
+    id: str | None = wire(convert=as_str)
+    username: str | None = wire(convert=as_str)
+    full_name: str | None = wire(convert=as_str)
+    devices: tuple[str, ...] = wire(convert=as_tuple, factory=tuple)

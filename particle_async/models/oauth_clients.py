@@ -1,0 +1,22 @@
+"""Models of OAuth clients."""
+
+from __future__ import annotations
+
+import attrs
+
+from ._base import Model, as_int, as_str, wire
+
+__all__ = ["OAuthClient"]
+
+
+@attrs.frozen(kw_only=True)
+class OAuthClient(Model):
+    """An OAuth client (an app). `secret` is only ever sent once, at creation (hidden)."""
+
+    id: str = wire(convert=str, default="")
+    name: str | None = wire(convert=as_str)
+    type: str | None = wire(convert=as_str)
+    redirect_uri: str | None = wire(convert=as_str)
+    scope: str | None = wire(convert=as_str)
+    product_id: int | None = wire(convert=as_int)
+    secret: str | None = wire(convert=as_str, repr=False)

@@ -1,0 +1,34 @@
+"""Models of cloud secrets (their metadata: the API never returns a value)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from ._base import Model, as_tuple, parse_datetime, wire
+
+__all__ = ["CloudSecret"]
+
+
+def _refs(value: Any) -> tuple[Mapping[str, Any], ...]:
+    return tuple(dict(ref) for ref in as_tuple(value) if isinstance(ref, Mapping))
+
+
+@attrs.frozen(kw_only=True)
+class CloudSecret(Model):
+    """A cloud secret's name, dates and where it is used (integrations, logic functions)."""
+
+    name: str = wire(convert=str, default="")
+    created_at: datetime | None = wire(convert=parse_datetime)
+    updated_at: datetime | None = wire(convert=parse_datetime)
+    last_accessed_at: datetime | None = wire(convert=parse_datetime)
+    integrations: tuple[Mapping[str, Any], ...] = wire(convert=_refs, factory=tuple)
+    logic_functions: tuple[Mapping[str, Any], ...] = wire(convert=_refs, factory=tuple)
+
+    @property
+    def usage_count(self) -> int:
+        """How many integrations and logic functions use it (it can be deleted at 0)."""
+        return len(self.integrations) + len(self.logic_functions)

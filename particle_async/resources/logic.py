@@ -1,0 +1,217 @@
+"""`cloud.logic`: run JavaScript in the cloud once, or save it as a triggered logic function.
+
+Every call works in your sandbox by default, or in an organization with `org=` (id or slug);
+the docs also show a product form, reachable with `product=`.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..models.logic import (
+    LogicExecution,
+    LogicFunction,
+    LogicLogEntry,
+    LogicRun,
+    LogicStats,
+)
+from ._base import ProductId, Resource, drop_none
+from .ledger import owner_path
+
+__all__ = ["Logic"]
+
+
+def _source(code: str | None) -> dict[str, str] | None:
+    return None if code is None else {"type": "JavaScript", "code": code}
+
+
+def _triggers(triggers: Iterable[Mapping[str, Any]] | None) -> builtins.list[Any] | None:
+    return None if triggers is None else [dict(t) for t in triggers]
+
+
+def _unwrap(body: Any, key: str) -> Any:
+    if isinstance(body, Mapping) and key in body:
+        return body[key]
+    return body
+
+
+class Logic(Resource):
+    """Logic functions, their runs and logs."""
+
+    async def execute(
+        self,
+        code: str,
+        *,
+        event: Mapping[str, Any] | None = None,
+        api_username: str | None = None,
+        org: str | None = None,
+        product: ProductId | None = None,
+    ) -> LogicExecution:
+        """Run `code` once without saving it. Its side effects (publishes, ...) are real.
+
+        `event` is the test event it sees: `event_name`, `event_data`, `device_id`,
+        `product_id`. Never re-sent blindly.
+        """
+        body = drop_none(
+            {
+                "source": _source(code),
+                "event": None if event is None else dict(event),
+                "api_username": api_username,
+            }
+        )
+        answer = await self._transport.request(
+            "POST", owner_path(org, product, "logic/execute"), json_body=body
+        )
+        return LogicExecution.from_api(answer)
+
+    async def create(
+        self,
+        name: str,
+        code: str,
+        *,
+        description: str | None = None,
+        enabled: bool | None = None,
+        triggers: Iterable[Mapping[str, Any]] | None = None,
+        api_username: str | None = None,
+        org: str | None = None,
+        product: ProductId | None = None,
+        **fields: Any,
+    ) -> LogicFunction:
+        """Save a logic function (`201`); its triggers go live at once.
+
+        A trigger is `{"type": "Event", "event_name": ..., "product_id": ...}` or
+        `{"type": "Scheduled", "cron": ..., "start_at": ...}`.
+        """
+        function = drop_none(
+            {
+                "name": name,
+                "description": description,
+                "enabled": enabled,
+                "source": _source(code),
+                "logic_triggers": _triggers(triggers),
+                "api_username": api_username,
+                **fields,
+            }
+        )
+        answer = await self._transport.request(
+            "POST",
+            owner_path(org, product, "logic/functions"),
+            json_body={"logic_function": function},
+        )
+        return LogicFunction.from_api(_unwrap(answer, "logic_function"))
+
+    async def get(
+        self, function_id: str, *, org: str | None = None, product: ProductId | None = None
+    ) -> LogicFunction:
+        """One logic function."""
+        answer = await self._transport.request(
+            "GET", owner_path(org, product, "logic/functions/{}", function_id)
+        )
+        return LogicFunction.from_api(_unwrap(answer, "logic_function"))
+
+    async def update(
+        self,
+        function_id: str,
+        *,
+        name: str | None = None,
+        code: str | None = None,
+        description: str | None = None,
+        enabled: bool | None = None,
+        triggers: Iterable[Mapping[str, Any]] | None = None,
+        api_username: str | None = None,
+        org: str | None = None,
+        product: ProductId | None = None,
+        **fields: Any,
+    ) -> LogicFunction:
+        """Change a logic function; a trigger that carries its `id` is updated in place."""
+        function = drop_none(
+            {
+                "name": name,
+                "description": description,
+                "enabled": enabled,
+                "source": _source(code),
+                "logic_triggers": _triggers(triggers),
+                "api_username": api_username,
+                **fields,
+            }
+        )
+        answer = await self._transport.request(
+            "PUT",
+            owner_path(org, product, "logic/functions/{}", function_id),
+            json_body={"logic_function": function},
+        )
+        return LogicFunction.from_api(_unwrap(answer, "logic_function"))
+
+    async def delete(
+        self, function_id: str, *, org: str | None = None, product: ProductId | None = None
+    ) -> bool:
+        """Delete a logic function and its triggers (`204 No Content`)."""
+        answer = await self._transport.request(
+            "DELETE", owner_path(org, product, "logic/functions/{}", function_id)
+        )
+        return bool((answer or {}).get("ok", True))
+
+    async def list(
+        self,
+        *,
+        today_stats: bool | None = None,
+        org: str | None = None,
+        product: ProductId | None = None,
+    ) -> builtins.list[LogicFunction]:
+        """Every logic function; `today_stats=True` adds today's run counts to each."""
+        answer = await self._transport.request(
+            "GET",
+            owner_path(org, product, "logic/functions"),
+            params={"today_stats": today_stats},
+        )
+        return LogicFunction.list_from_api(_unwrap(answer, "logic_functions"))
+
+    async def list_runs(
+        self, function_id: str, *, org: str | None = None, product: ProductId | None = None
+    ) -> builtins.list[LogicRun]:
+        """The recent runs of a logic function."""
+        answer = await self._transport.request(
+            "GET", owner_path(org, product, "logic/functions/{}/runs", function_id)
+        )
+        return LogicRun.list_from_api(_unwrap(answer, "logic_runs"))
+
+    async def get_run(
+        self,
+        function_id: str,
+        run_id: str,
+        *,
+        org: str | None = None,
+        product: ProductId | None = None,
+    ) -> LogicRun:
+        """One run of a logic function."""
+        answer = await self._transport.request(
+            "GET", owner_path(org, product, "logic/functions/{}/runs/{}", function_id, run_id)
+        )
+        return LogicRun.from_api(_unwrap(answer, "logic_run"))
+
+    async def get_run_logs(
+        self,
+        function_id: str,
+        run_id: str,
+        *,
+        org: str | None = None,
+        product: ProductId | None = None,
+    ) -> builtins.list[LogicLogEntry]:
+        """The log lines of one run (`{logs}`, or `{logic_run_logs: {logs}}` as the docs show)."""
+        answer = await self._transport.request(
+            "GET",
+            owner_path(org, product, "logic/functions/{}/runs/{}/logs", function_id, run_id),
+        )
+        logs = _unwrap(_unwrap(answer, "logic_run_logs"), "logs")
+        return LogicLogEntry.list_from_api(logs if isinstance(logs, builtins.list) else [])
+
+    async def stats(
+        self, function_id: str, *, org: str | None = None, product: ProductId | None = None
+    ) -> LogicStats:
+        """Daily success/failure/timeout counts of a logic function."""
+        answer = await self._transport.request(
+            "GET", owner_path(org, product, "logic/functions/{}/stats", function_id)
+        )
+        return LogicStats.from_api(answer)

@@ -1,0 +1,162 @@
+"""Authentication: `/oauth/token` (form-encoded only, like the OAuth2 server behind it)
+and the access-token list and revocation calls."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .._app import (
+    Ctx,
+    api,
+    basic_credentials,
+    bearer_token,
+    fail,
+    json_response,
+    oauth_fail,
+    services_of,
+    token_invalid,
+)
+from .._state import DEFAULT_TOKEN_LIFETIME, CloudState, FakeUser, OAuthClient, TokenRecord, iso_ms
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """Only form bodies count: a JSON body reads as no parameters at all."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/x-www-form-urlencoded":
+        return {}
+    return dict(
+        parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+    )
+
+
+def _client(request: Request, form: dict[str, str], state: CloudState) -> OAuthClient:
+    """Client credentials by HTTP Basic or form fields; `particle:particle` when absent."""
+    client_id, secret = basic_credentials(request) or (
+        form.get("client_id", "particle"),
+        form.get("client_secret", "particle"),
+    )
+    client = state.clients.get(client_id)
+    if client is None or client.secret != secret:
+        raise oauth_fail(401, "invalid_client", "Client authentication failed")
+    return client
+
+
+def _lifetime(form: dict[str, str]) -> int:
+    raw = form.get("expires_in", str(DEFAULT_TOKEN_LIFETIME))
+    if not raw.isdigit():
+        raise oauth_fail(400, "invalid_request", "Invalid expires_in parameter")
+    return int(raw)
+
+
+def _granted(record: TokenRecord, lifetime: int, refresh: bool = True) -> Response:
+    body: dict[str, Any] = {
+        "token_type": "bearer",
+        "access_token": record.token,
+        "expires_in": lifetime,
+    }
+    if refresh:
+        body["refresh_token"] = record.refresh_token
+    return json_response(body)
+
+
+async def create_token(request: Request) -> Response:
+    state = services_of(request).state
+    form = await _form(request)
+    grant = form.get("grant_type")
+    if not grant:
+        raise oauth_fail(400, "invalid_request", "Invalid or missing grant_type parameter")
+    client = _client(request, form, state)
+    if grant == "password":
+        user = state.check_password(form.get("username", ""), form.get("password", ""))
+        if user is None:
+            raise oauth_fail(400, "invalid_grant", "User credentials are invalid")
+        lifetime = _lifetime(form)
+        return _granted(state.issue_token(user, client=client.id, expires_in=lifetime), lifetime)
+    if grant == "client_credentials":
+        owner = state.users.get(client.owner or "")
+        if owner is None:
+            raise oauth_fail(
+                400, "unauthorized_client", "The grant type is unauthorized for this client_id"
+            )
+        lifetime = _lifetime(form)
+        record = state.issue_token(owner, client=client.id, expires_in=lifetime)
+        return _granted(record, lifetime, refresh=False)
+    if grant == "refresh_token":
+        return _refresh(state, client, form.get("refresh_token", ""))
+    raise oauth_fail(
+        400, "unsupported_grant_type", "Unsupported grant type: `grant_type` is invalid"
+    )
+
+
+def _refresh(state: CloudState, client: OAuthClient, refresh_token: str) -> Response:
+    old = state.refresh_tokens.get(refresh_token)
+    user = state.users.get(old.username) if old is not None else None
+    if old is None or user is None:
+        raise oauth_fail(400, "invalid_grant", "Invalid refresh token")
+    state.revoke([old.token])
+    return _granted(state.issue_token(user, client=client.id), DEFAULT_TOKEN_LIFETIME)
+
+
+def _basic_user(request: Request) -> FakeUser:
+    credentials = basic_credentials(request)
+    user = services_of(request).state.check_password(*credentials) if credentials else None
+    if user is None:
+        raise oauth_fail(401, "invalid_grant", "User credentials are invalid")
+    return user
+
+
+def _token_view(record: TokenRecord) -> dict[str, Any]:
+    expires = iso_ms(record.expires_at) if record.expires_at is not None else None
+    return {"token": record.token, "expires_at": expires, "client": record.client}
+
+
+async def list_tokens(request: Request) -> Response:
+    """Old-docs call: HTTP Basic username:password, answers a bare array."""
+    user = _basic_user(request)
+    return json_response([_token_view(t) for t in services_of(request).state.tokens_of(user)])
+
+
+async def delete_token(request: Request) -> Response:
+    """By HTTP Basic (old docs) or by a bearer token of the same user (the JS SDK)."""
+    state = services_of(request).state
+    token = bearer_token(request)
+    user = state.token_owner(token) if token else _basic_user(request)
+    if user is None:
+        raise token_invalid()
+    target = str(request.path_params["token"])
+    if not any(t.token == target for t in state.tokens_of(user)):
+        raise fail(404, "Token not found.")
+    state.revoke([target])
+    return json_response({"ok": True})
+
+
+async def current_token(ctx: Ctx) -> Response:
+    record = ctx.state.tokens.get(ctx.token)
+    if record is None:  # revoked since authentication
+        raise token_invalid()
+    return json_response({**_token_view(record), "scopes": [], "orgs": []})
+
+
+async def delete_current_token(ctx: Ctx) -> Response:
+    ctx.state.revoke([ctx.token])
+    return json_response({"ok": True})
+
+
+async def delete_all_tokens(ctx: Ctx) -> Response:
+    ctx.state.revoke(t.token for t in ctx.state.tokens_of(ctx.user))
+    return json_response({"ok": True})
+
+
+routes: list[Route] = [
+    Route("/oauth/token", create_token, methods=["POST"]),
+    Route("/v1/access_tokens", list_tokens, methods=["GET"]),
+    api("/v1/access_tokens", delete_all_tokens, "DELETE"),
+    api("/v1/access_tokens/current", current_token, "GET"),
+    api("/v1/access_tokens/current", delete_current_token, "DELETE"),
+    Route("/v1/access_tokens/{token}", delete_token, methods=["DELETE"]),
+]

@@ -1,0 +1,156 @@
+"""Products: listing, details, and the product-scoped device routes. `:product` is a
+product ID or slug everywhere; a caller off the product's team gets 403."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .._app import Ctx, api, as_bool, device_not_found, fail, json_response, permission_denied
+from .._state import CloudState, FakeDevice, FakeProduct
+from . import devices
+
+DEVICE_ID = re.compile(r"^[0-9a-fA-F]{24}$")
+
+
+def resolve_product(ctx: Ctx, key: str) -> FakeProduct:
+    product = ctx.state.find_product(key)
+    if product is None:
+        raise fail(404, "Product not found.")
+    if ctx.user.username not in product.members:
+        raise permission_denied()
+    return product
+
+
+def resolve_product_device(ctx: Ctx) -> tuple[FakeProduct, FakeDevice]:
+    product = resolve_product(ctx, ctx.path("product"))
+    device = ctx.state.find_device(ctx.path("deviceId"))
+    if device is None or device.product_id != product.id:
+        raise device_not_found()
+    return product, device
+
+
+def product_view(state: CloudState, product: FakeProduct) -> dict[str, Any]:
+    org = state.find_org(product.org) if product.org else None
+    groups = {g for d in state.all_devices() if d.product_id == product.id for g in d.groups}
+    return {
+        "id": product.id,
+        "platform_id": product.platform_id,
+        "name": product.name,
+        "slug": product.slug,
+        "description": product.description,
+        "subscription_id": None,
+        "groups": sorted(groups),
+        "settings": {"quarantine": False},
+        "org": org.id if org else None,
+    }
+
+
+async def list_products(ctx: Ctx) -> Response:
+    mine = [p for p in ctx.state.all_products() if ctx.user.username in p.members]
+    return json_response({"products": [product_view(ctx.state, p) for p in mine]})
+
+
+async def get_product(ctx: Ctx) -> Response:
+    product = resolve_product(ctx, ctx.path("product"))
+    return json_response({"product": product_view(ctx.state, product)})
+
+
+async def list_product_devices(ctx: Ctx) -> Response:
+    """`{devices, customers, meta: {total_pages}}`, 25 per page unless asked otherwise."""
+    product = resolve_product(ctx, ctx.path("product"))
+    members = [d for d in ctx.state.all_devices() if d.product_id == product.id]
+    page, total_pages = devices.paginate(ctx, devices.select_devices(ctx, members), 25)
+    return json_response(
+        {
+            "devices": [devices.device_view(d) for d in page],
+            "customers": [],
+            "meta": {"total_pages": total_pages},
+        }
+    )
+
+
+async def import_devices(ctx: Ctx) -> Response:
+    """Add devices by ID: known ones move into the product, unknown ones are created
+    offline and unclaimed, as if they had been manufactured for it."""
+    product = resolve_product(ctx, ctx.path("product"))
+    raw = ctx.param("ids", default=None) or [ctx.param("id", default="")]
+    ids = [str(i) for i in (raw if isinstance(raw, list) else str(raw).split(","))]
+    invalid = [i for i in ids if not DEVICE_ID.match(i)]
+    valid = [i.lower() for i in ids if DEVICE_ID.match(i)]
+    with ctx.state.lock:
+        for device_id in valid:
+            _import_one(ctx.state, product, device_id)
+    return json_response(
+        {"updated": len(valid), "nonmemberDeviceIds": [], "invalidDeviceIds": invalid}
+    )
+
+
+def _import_one(state: CloudState, product: FakeProduct, device_id: str) -> None:
+    device = state.find_device(device_id)
+    if device is None:
+        state.add_device(id=device_id, owner=None, product_id=product.id, online=False)
+        return
+    device.product_id = product.id
+    device.firmware_version = device.firmware_version or 1
+    device.quarantined = device.denied = False
+
+
+async def get_device(ctx: Ctx) -> Response:
+    return json_response(devices.device_view(resolve_product_device(ctx)[1]))
+
+
+async def put_device(ctx: Ctx) -> Response:
+    return devices.update_device(ctx, resolve_product_device(ctx)[1], product_form=True)
+
+
+async def remove_device(ctx: Ctx) -> Response:
+    """Leaves the product (204); `deny=true` also denies it, as for quarantined devices."""
+    _, device = resolve_product_device(ctx)
+    with ctx.state.lock:
+        device.denied = as_bool(ctx.param("deny", default=False))
+        device.product_id = None
+        device.firmware_version = None
+        device.quarantined = False
+    return Response(status_code=204)
+
+
+async def remove_owner(ctx: Ctx) -> Response:
+    """Unclaims a product device but keeps it in the product."""
+    _, device = resolve_product_device(ctx)
+    with ctx.state.lock:
+        device.owner = None
+    return Response(status_code=204)
+
+
+async def ping_device(ctx: Ctx) -> Response:
+    return devices.ping(resolve_product_device(ctx)[1])
+
+
+async def get_variable(ctx: Ctx) -> Response:
+    return devices.read_variable(ctx, resolve_product_device(ctx)[1])
+
+
+async def post_function(ctx: Ctx) -> Response:
+    return devices.call_function(ctx, resolve_product_device(ctx)[1])
+
+
+PRODUCT_DEVICE = "/v1/products/{product}/devices/{deviceId}"
+
+routes: list[Route] = [
+    api("/v1/products", list_products, "GET"),
+    api("/v1/user/products", list_products, "GET"),
+    api("/v1/products/{product}", get_product, "GET"),
+    api("/v1/products/{product}/devices", list_product_devices, "GET"),
+    api("/v1/products/{product}/devices", import_devices, "POST"),
+    api(PRODUCT_DEVICE, get_device, "GET"),
+    api(PRODUCT_DEVICE, put_device, "PUT"),
+    api(PRODUCT_DEVICE, remove_device, "DELETE"),
+    api(PRODUCT_DEVICE + "/owner", remove_owner, "DELETE"),
+    api(PRODUCT_DEVICE + "/ping", ping_device, "PUT"),
+    api(PRODUCT_DEVICE + "/{name}", get_variable, "GET"),
+    api(PRODUCT_DEVICE + "/{name}", post_function, "POST"),
+]
