@@ -65,7 +65,7 @@ class _Default:
 DEFAULT: Any = _Default()
 
 
-def _wrap_transport_error(exc: httpx.TransportError, request: httpx.Request) -> NetworkError:
+def wrap_transport_error(exc: httpx.TransportError, request: httpx.Request) -> NetworkError:
     """httpx's transport failures as our NetworkError, connect failures told apart."""
     cls = (
         ConnectError
@@ -218,19 +218,20 @@ class Transport:
         try:
             response = await self.http.send(request, stream=True)
         except httpx.TransportError as exc:
-            raise _wrap_transport_error(exc, request) from None
+            raise wrap_transport_error(exc, request) from None
         try:
             await response.aread()
         except httpx.TransportError as exc:
-            raise _wrap_transport_error(exc, request) from None
+            raise wrap_transport_error(exc, request) from None
         finally:
             await response.aclose()
         log.debug("%s %s -> %s", request.method, redact_url(str(request.url)), response.status_code)
         if response.is_success:
             return response
-        raise self._error(response)
+        raise self.error_for(response)
 
-    def _error(self, response: httpx.Response) -> APIError:
+    def error_for(self, response: httpx.Response) -> APIError:
+        """The typed error for a failed response; a 429 also pauses the shared limiter."""
         retry_after = parse_retry_after(response.headers)
         error = error_from_response(response, retry_after=retry_after)
         if isinstance(error, RateLimitedError) and self.limiter is not None:

@@ -23,7 +23,7 @@ import anyio
 import httpx
 
 from .._errors import APIError, NetworkError, ParticleError, RateLimitedError, StreamError
-from .._transport import Transport, _wrap_transport_error
+from .._transport import Transport, wrap_transport_error
 from ..models.events import Event
 from ._backoff import Backoff
 from ._convert import to_event
@@ -240,7 +240,7 @@ class EventStream:
         try:
             response = await self._http().send(request, stream=True)
         except httpx.TransportError as exc:
-            raise _wrap_transport_error(exc, request) from None
+            raise wrap_transport_error(exc, request) from None
         if response.status_code != 200:  # the status first: a 401 is not an "SSE error"
             try:
                 await response.aread()
@@ -248,7 +248,7 @@ class EventStream:
                 pass
             finally:
                 await response.aclose()
-            raise self._transport._error(response)
+            raise self._transport.error_for(response)
         content_type = response.headers.get("content-type", "")
         if not content_type.startswith("text/event-stream"):
             await response.aclose()
