@@ -222,3 +222,26 @@ async def test_stalled_stream_is_replaced(fake_cloud: FakeCloud) -> None:
         assert event.name == "after"
         assert stream.stats.idle_timeouts == 1
         assert stream.stats.reconnects == 1
+
+
+async def test_special_events_and_hub_on_the_fake_cloud(fake_cloud: FakeCloud) -> None:
+    alpha = device(fake_cloud, "alpha")
+    async with sdk(fake_cloud) as cloud:
+        hub = cloud.events.hub()
+        status = hub.subscribe("spark/status")
+        everything = hub.subscribe()
+        async with hub:
+            await fake_cloud.wait_for_streams(1)
+            alpha.go_offline()
+            alpha.go_online()
+            alpha.publish("hook-response/temp/0", "ok")
+            with anyio.fail_after(5):
+                seen = [await status.__anext__(), await status.__anext__()]
+                names = [(await everything.__anext__()).name for _ in range(3)]
+        assert [(e.name, e.data, e.device_id) for e in seen] == [
+            ("spark/status", "offline", alpha.id),
+            ("spark/status", "online", alpha.id),
+        ]
+        assert names == ["spark/status", "spark/status", "hook-response/temp/0"]
+        assert hub.stream is not None
+        assert hub.stream.stats.connects == 1
