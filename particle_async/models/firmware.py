@@ -48,6 +48,7 @@ class CompileResult(Model):
     binary_url: str | None = wire(convert=as_str)
     expires_at: datetime | None = wire(convert=parse_datetime)
     size_info: str | None = wire("sizeInfo", convert=as_str)
+    message: str | None = wire(convert=as_str)
     errors: tuple[str, ...] = wire(convert=_strings, factory=tuple)
     output: str | None = wire(convert=as_str)
 
@@ -116,9 +117,9 @@ class ProductFirmwareVersion(Model):
     product_default: bool | None = wire(convert=as_bool)
     mandatory: bool | None = wire(convert=as_bool)
     groups: tuple[str, ...] = wire(convert=as_tuple, factory=tuple)
-    uploaded_at: datetime | None = wire(convert=parse_datetime)
+    uploaded_on: datetime | None = wire(convert=parse_datetime)
     uploaded_by: Any = wire()
-    released_at: datetime | None = wire(convert=parse_datetime)
+    updated_at: datetime | None = wire(convert=parse_datetime)
     product_id: int | None = wire(convert=as_int)
 
 
@@ -131,4 +132,4 @@ class FirmwareRelease(Model):
     product_default: bool | None = wire(convert=as_bool)
     groups: tuple[str, ...] = wire(convert=as_tuple, factory=tuple)
     intelligent: bool | None = wire(convert=as_bool)
-    released_at: datetime | None = wire(convert=parse_datetime)
+    updated_at: datetime | None = wire(convert=parse_datetime)

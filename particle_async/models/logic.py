@@ -44,7 +44,7 @@ class LogicTrigger(Model):
     logic_function_id: str | None = wire(convert=as_str)
     enabled: bool = wire(convert=as_bool, default=True)
     version: int | None = wire(convert=as_int)
-    event: str | None = wire(convert=as_str)
+    event_name: str | None = wire(convert=as_str)
     product_id: int | None = wire(convert=as_int)
     cron: str | None = wire(convert=as_str)
     start_at: datetime | None = wire(convert=parse_datetime)

@@ -14,7 +14,8 @@ __all__ = ["CloudSecret"]
 
 
 def _refs(value: Any) -> tuple[Mapping[str, Any], ...]:
-    return tuple(dict(ref) for ref in as_tuple(value) if isinstance(ref, Mapping))
+    """Usage references: objects, or bare ids (the CLI's fixtures show both) as `{"id": ...}`."""
+    return tuple(dict(ref) if isinstance(ref, Mapping) else {"id": ref} for ref in as_tuple(value))
 
 
 @attrs.frozen(kw_only=True)

@@ -49,12 +49,12 @@ class Users(Resource):
             raise ValueError("update() needs at least one field to change")
         return dict(await self._transport.request("PUT", "/v1/user", json_body=body) or {})
 
-    async def set_info(self, account_info: Mapping[str, Any]) -> User:
-        """Replace the account info (first/last name, company, business account flag)."""
-        body = await self._transport.request(
-            "PUT", "/v1/user", json_body={"account_info": dict(account_info)}
-        )
-        return User.from_api(body)
+    async def set_info(self, account_info: Mapping[str, Any]) -> bool:
+        """Replace the account info (first/last name, company, business account flag).
+
+        The API answers `{ok, message}`, not the user: call `get()` to read it back.
+        """
+        return _ok(await self.update(account_info=account_info))
 
     async def change_username(
         self, username: str, current_password: str, *, invalidate_tokens: bool = False

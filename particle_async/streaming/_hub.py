@@ -29,6 +29,9 @@ from ._subscription import EventStream
 
 __all__ = ["Consumer", "ConsumerOverflowError", "ConsumerStats", "EventHub", "Overflow"]
 
+YIELD_EVERY = 32
+"""The pump lets consumers run after this many events of one burst."""
+
 
 class Overflow(str, enum.Enum):
     DROP_OLDEST = "drop_oldest"
@@ -224,6 +227,10 @@ class EventHub:
                     for consumer in self._snapshot:
                         if name.startswith(consumer.prefix):
                             consumer.offer(event)
+                    if self.events_in % YIELD_EVERY == 0:
+                        # One network read can hold hundreds of events; without a pause
+                        # here a burst fills even a fast consumer's queue before it runs.
+                        await anyio.lowlevel.checkpoint()
         except Exception as exc:
             self._finish(exc)
             if not self._started(stream):

@@ -15,12 +15,13 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeVar, cast
 
 DEFAULT_TOKEN_LIFETIME = 7_776_000  # seconds; what /oauth/token grants when not asked
 RECORD_LIMIT = 100_000  # newest entries kept in `published` / `requests` (bounded for benchmarks)
 CELLULAR_PLATFORMS = frozenset({10, 13, 23, 25, 26, 28, 35, 37})  # Electron, Boron, B SoM, ...
 
+T = TypeVar("T")
 VariableValue = Any  # a JSON scalar, or a zero-argument callable evaluated on each read
 FunctionHandler = Callable[[str], int]
 EventSink = Callable[["FakeEvent"], None]
@@ -207,10 +208,23 @@ class CloudState:
         self.devices: dict[str, FakeDevice] = {}
         self.products: dict[int, FakeProduct] = {}
         self.orgs: dict[str, FakeOrg] = {}
+        self._areas: dict[str, Any] = {}
         self._published: deque[FakeEvent] = deque(maxlen=RECORD_LIMIT)
         self._requests: deque[tuple[str, str]] = deque(maxlen=RECORD_LIMIT)
         for builtin in ("particle", "particle-api"):  # CLI/docs default and the JS SDK's
             self.clients[builtin] = OAuthClient(id=builtin, secret=builtin)
+
+    def area(self, name: str, factory: Callable[[], T]) -> T:
+        """The in-memory store of one API area's routes module, created on first use.
+
+        Areas beyond the core (SIMs, ledgers, webhooks, ...) keep their records here, so a
+        routes module owns its own state class and nothing else needs to change.
+        """
+        with self.lock:
+            store = self._areas.get(name)
+            if store is None:
+                store = self._areas[name] = factory()
+            return cast(T, store)
 
     # users and tokens -------------------------------------------------------------------
 

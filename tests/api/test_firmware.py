@@ -345,7 +345,7 @@ FIRMWARE = {
     "size": 1024,
     "device_count": 7,
     "current": True,
-    "uploaded_at": "2025-05-01T12:00:00Z",
+    "uploaded_on": "2025-05-01T12:00:00Z",
 }
 
 
@@ -369,7 +369,7 @@ async def test_upload_product_firmware_real_file_with_progress(
     assert isinstance(fw, ProductFirmwareVersion)
     assert fw.version == 3
     assert fw.current
-    assert fw.uploaded_at == datetime(2025, 5, 1, 12, tzinfo=timezone.utc)
+    assert fw.uploaded_on == datetime(2025, 5, 1, 12, tzinfo=timezone.utc)
 
 
 async def test_upload_zip_bundle_says_application_zip(

@@ -286,7 +286,7 @@ FUNCTION = {
             "type": "Event",
             "logic_function_id": "lf1",
             "enabled": True,
-            "event": "temp",
+            "event_name": "temp",
             "product_id": 1234,
         }
     ],
@@ -368,7 +368,7 @@ async def test_logic_function_crud(
     }
     assert isinstance(fn, LogicFunction)
     assert fn.code == "export default function main() {}"
-    assert fn.triggers[0].event == "temp"
+    assert fn.triggers[0].event_name == "temp"
     assert fn.today_stats is not None
     assert fn.today_stats.success == 3
 

@@ -181,3 +181,18 @@ async def test_several_hubs_in_one_task_group() -> None:
                 "/v1/devices/d1/events",
                 "/v1/devices/events",
             ]
+
+
+async def test_a_burst_larger_than_the_queue_reaches_a_fast_consumer() -> None:
+    names = [f"b{i}" for i in range(2000)]  # one write: far more than max_queue per read
+    gate = anyio.Event()
+    async with scripted_server(gated_script(gate, names)) as server, client(server) as cloud:
+        hub = cloud.events.hub()
+        fast = hub.subscribe(max_queue=100)
+        async with hub:
+            got: list[str] = []
+            with anyio.fail_after(10):
+                gate.set()
+                await drain(fast, 2000, got)
+        assert got == names
+        assert fast.stats.dropped == 0

@@ -13,7 +13,40 @@ import importlib
 
 from starlette.routing import BaseRoute
 
-AREAS: list[str] = ["events", "auth", "user", "devices", "products", "orgs"]
+AREAS: list[str] = [
+    "events",
+    "auth",
+    "user",
+    "fleet_devices",
+    "devices",
+    "products",
+    "orgs",
+    "accounts_user",
+    "accounts_mfa",
+    "accounts_clients",
+    "accounts_customers",
+    "accounts_team",
+    "accounts_secrets",
+    "fleet_groups",
+    "fleet_diagnostics",
+    "fleet_sims",
+    "fleet_sim_status",
+    "fleet_usage",
+    "fleet_metrics",
+    "fleet_location",
+    "fleet_config",
+    "build_firmware",
+    "build_device_os",
+    "build_product_firmware",
+    "build_libraries",
+    "build_library_uploads",
+    "build_integrations",
+    "build_ledger",
+    "build_ledger_instances",
+    "build_logic",
+    "build_logic_runs",
+    "build_env",
+]
 
 
 def collect_routes() -> list[BaseRoute]:

@@ -3,6 +3,7 @@ and the access-token list and revocation calls."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -22,6 +23,12 @@ from .._app import (
     token_invalid,
 )
 from .._state import DEFAULT_TOKEN_LIFETIME, CloudState, FakeUser, OAuthClient, TokenRecord, iso_ms
+
+GrantHook = Callable[[Request, dict[str, str], CloudState, OAuthClient], Awaitable[Response | None]]
+GRANT_HOOKS: dict[str, GrantHook] = {}
+"""Grants other areas add to `/oauth/token` (MFA, customer tokens), by name. Each runs,
+once the client is authenticated, before the grants below: it answers, raises an
+`ApiError`, or returns None to leave the request to the next one."""
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -71,6 +78,10 @@ async def create_token(request: Request) -> Response:
     if not grant:
         raise oauth_fail(400, "invalid_request", "Invalid or missing grant_type parameter")
     client = _client(request, form, state)
+    for hook in list(GRANT_HOOKS.values()):
+        answer = await hook(request, form, state, client)
+        if answer is not None:
+            return answer
     if grant == "password":
         user = state.check_password(form.get("username", ""), form.get("password", ""))
         if user is None:

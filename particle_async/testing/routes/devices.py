@@ -26,6 +26,7 @@ from .._app import (
     permission_denied,
 )
 from .._state import CloudState, FakeDevice, iso_ms, utcnow
+from . import build_firmware
 
 # -- access and views ------------------------------------------------------------------
 
@@ -307,7 +308,10 @@ async def get_device(ctx: Ctx) -> Response:
 
 
 async def put_device(ctx: Ctx) -> Response:
-    return update_device(ctx, resolve_device(ctx, ctx.path("deviceId")))
+    device = resolve_device(ctx, ctx.path("deviceId"))
+    if build_firmware.is_multipart(ctx):  # a multipart PUT is a flash
+        return await build_firmware.flash(ctx, device)
+    return update_device(ctx, device)
 
 
 async def ping_device(ctx: Ctx) -> Response:

@@ -1,4 +1,6 @@
-"""Organisations: listing, details and their products. `:org` is an ID or a slug."""
+"""Organisations: listing, details and their products. `:org` is an ID or a slug.
+
+The org-scoped team and secrets routes live in `accounts_team` and `accounts_secrets`."""
 
 from __future__ import annotations
 
@@ -37,7 +39,8 @@ async def get_org(ctx: Ctx) -> Response:
 async def list_org_products(ctx: Ctx) -> Response:
     org = resolve_org(ctx, ctx.path("org"))
     owned = [p for p in ctx.state.all_products() if p.org == org.slug]
-    return json_response({"products": [product_view(ctx.state, p) for p in owned]})
+    views = [{**product_view(ctx.state, p), "organization": org.id} for p in owned]
+    return json_response({"products": views})
 
 
 routes: list[Route] = [

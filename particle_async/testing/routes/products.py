@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from .._app import Ctx, api, as_bool, device_not_found, fail, json_response, permission_denied
 from .._state import CloudState, FakeDevice, FakeProduct
-from . import devices
+from . import build_firmware, devices
 
 DEVICE_ID = re.compile(r"^[0-9a-fA-F]{24}$")
 
@@ -73,38 +73,15 @@ async def list_product_devices(ctx: Ctx) -> Response:
     )
 
 
-async def import_devices(ctx: Ctx) -> Response:
-    """Add devices by ID: known ones move into the product, unknown ones are created
-    offline and unclaimed, as if they had been manufactured for it."""
-    product = resolve_product(ctx, ctx.path("product"))
-    raw = ctx.param("ids", default=None) or [ctx.param("id", default="")]
-    ids = [str(i) for i in (raw if isinstance(raw, list) else str(raw).split(","))]
-    invalid = [i for i in ids if not DEVICE_ID.match(i)]
-    valid = [i.lower() for i in ids if DEVICE_ID.match(i)]
-    with ctx.state.lock:
-        for device_id in valid:
-            _import_one(ctx.state, product, device_id)
-    return json_response(
-        {"updated": len(valid), "nonmemberDeviceIds": [], "invalidDeviceIds": invalid}
-    )
-
-
-def _import_one(state: CloudState, product: FakeProduct, device_id: str) -> None:
-    device = state.find_device(device_id)
-    if device is None:
-        state.add_device(id=device_id, owner=None, product_id=product.id, online=False)
-        return
-    device.product_id = product.id
-    device.firmware_version = device.firmware_version or 1
-    device.quarantined = device.denied = False
-
-
 async def get_device(ctx: Ctx) -> Response:
     return json_response(devices.device_view(resolve_product_device(ctx)[1]))
 
 
 async def put_device(ctx: Ctx) -> Response:
-    return devices.update_device(ctx, resolve_product_device(ctx)[1], product_form=True)
+    device = resolve_product_device(ctx)[1]
+    if build_firmware.is_multipart(ctx):  # a multipart PUT is a flash
+        return await build_firmware.flash(ctx, device)
+    return devices.update_device(ctx, device, product_form=True)
 
 
 async def remove_device(ctx: Ctx) -> Response:
@@ -145,7 +122,6 @@ routes: list[Route] = [
     api("/v1/user/products", list_products, "GET"),
     api("/v1/products/{product}", get_product, "GET"),
     api("/v1/products/{product}/devices", list_product_devices, "GET"),
-    api("/v1/products/{product}/devices", import_devices, "POST"),
     api(PRODUCT_DEVICE, get_device, "GET"),
     api(PRODUCT_DEVICE, put_device, "PUT"),
     api(PRODUCT_DEVICE, remove_device, "DELETE"),

@@ -1,0 +1,90 @@
+"""Small helpers shared by the benchmarks: statistics, tables, memory, and the client."""
+
+from __future__ import annotations
+
+import os
+import statistics
+from collections.abc import Sequence
+
+from particle_async import Particle
+
+__all__ = [
+    "TOKEN",
+    "Table",
+    "fmt_rate",
+    "max_in_window",
+    "median",
+    "percentile",
+    "rss_bytes",
+    "sdk_client",
+]
+
+TOKEN = "0" * 40  # the loopback server accepts anything; the fake cloud has its own
+
+
+def sdk_client(base_url: str, token: str = TOKEN) -> Particle:
+    """A client with the rate limiter off: throughput benchmarks measure the stream."""
+    return Particle(token=token, base_url=base_url, rate_limiter=None)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100) by nearest rank, of unsorted values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered)) - 1))
+    return ordered[rank]
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def max_in_window(times: Sequence[float], window: float = 1.0) -> int:
+    """The most timestamps that fall in any half-open window [t, t + window)."""
+    ordered = sorted(times)
+    best = 0
+    j = 0
+    for i, start in enumerate(ordered):
+        j = max(j, i)
+        while j < len(ordered) and ordered[j] < start + window:
+            j += 1
+        best = max(best, j - i)
+    return best
+
+
+def rss_bytes() -> int:
+    """Resident set size of this process, from /proc (Linux); 0 elsewhere."""
+    try:
+        with open(f"/proc/{os.getpid()}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def fmt_rate(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+class Table:
+    """A plain-text table printed as rows arrive (right-aligned, columns fixed up front)."""
+
+    def __init__(self, title: str, columns: Sequence[str], widths: Sequence[int]):
+        self.columns = list(columns)
+        self.widths = list(widths)
+        print(f"\n== {title}")
+        self._print(self.columns)
+        print("  ".join("-" * w for w in self.widths))
+
+    def row(self, *cells: object) -> None:
+        self._print([str(c) for c in cells])
+
+    def _print(self, cells: Sequence[str]) -> None:
+        first, *rest = cells
+        line = first.ljust(self.widths[0])
+        for cell, width in zip(rest, self.widths[1:], strict=True):
+            line += "  " + cell.rjust(width)
+        print(line, flush=True)

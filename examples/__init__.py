@@ -1,0 +1,1 @@
+"""Runnable examples of particle_async; their tests run with the suite."""
