@@ -63,7 +63,11 @@ class SSEDecoder:
         return bool(self._buffer or self._data or self._skipping_event or self._name)
 
     def feed(self, chunk: bytes) -> list[RawEvent]:
-        """Decode one chunk; return the events whose terminating blank line it held."""
+        """Decode one chunk; return the events whose terminating blank line it held.
+
+        The loop handles Particle's own framing (`event: `, `data: `, blank line) inline,
+        since it runs once per line of every event; other field forms go to `_field`.
+        """
         buffer = self._buffer + chunk if self._buffer else chunk
         if b"\r" in buffer:
             buffer = self._normalise_cr(buffer)
@@ -72,19 +76,23 @@ class SSEDecoder:
         if len(self._buffer) > self.max_line_bytes:
             self._overflow_line()
         events: list[RawEvent] = []
+        max_line = self.max_line_bytes
         for line in lines:
             if self._discarding_line:
                 self._discarding_line = False  # the tail of an oversized line
-                continue
-            if len(line) > self.max_line_bytes:
-                self._skip_event()
             elif not line:
                 if self._data or self._skipping_event:
                     self._dispatch(events)
                 else:
                     self._name = ""
+            elif len(line) > max_line:
+                self._skip_event()
             elif line[0] == 0x3A:  # ":" comment, e.g. ":ok" or a keep-alive
                 self.stats.comments += 1
+            elif line.startswith(b"data: ") and not self._skipping_event:
+                self._add_data(line[6:])
+            elif line.startswith(b"event: ") and not self._skipping_event:
+                self._name = line[7:].decode("utf-8", "replace")
             else:
                 self._field(line)
         return events
@@ -117,19 +125,23 @@ class SSEDecoder:
         if sep and value[:1] == b" ":
             value = value[1:]
         if name == b"data":
-            self._event_size += len(value)
-            if self._event_size > self.max_event_bytes:
-                self._skip_event()
-                return
-            self._data.append(value)
+            self._add_data(value)
         elif name == b"event":
             self._name = value.decode("utf-8", "replace")
         # "id" and "retry" mean nothing to Particle streams; unknown fields are ignored.
 
+    def _add_data(self, value: bytes) -> None:
+        self._event_size += len(value)
+        if self._event_size > self.max_event_bytes:
+            self._skip_event()
+        else:
+            self._data.append(value)
+
     def _dispatch(self, events: list[RawEvent]) -> None:
         if not self._skipping_event:
-            data = b"\n".join(self._data).decode("utf-8", "replace")
-            events.append((self._name or "message", data))
+            parts = self._data
+            data = parts[0] if len(parts) == 1 else b"\n".join(parts)
+            events.append((self._name or "message", data.decode("utf-8", "replace")))
         self._name = ""
         self._data = []
         self._event_size = 0

@@ -27,7 +27,7 @@ from .._transport import Transport, wrap_transport_error
 from ..models.events import Event
 from ._backoff import Backoff
 from ._convert import to_event
-from ._decoder import SSEDecoder
+from ._decoder import RawEvent, SSEDecoder
 from ._status import StreamOptions, StreamState, StreamStats, StreamStatus
 
 __all__ = ["EventStream", "MalformedEventError"]
@@ -95,7 +95,7 @@ class EventStream:
             max_event_bytes=self.options.max_event_bytes,
         )
         self._backoff = Backoff(self.options.backoff)
-        self._pending: deque[Event] = deque()
+        self._pending: deque[RawEvent] = deque()  # decoded frames, typed one by one on demand
         self._response: httpx.Response | None = None
         self._chunks: AsyncIterator[bytes] | None = None
         self._connected_at = 0.0
@@ -130,9 +130,9 @@ class EventStream:
         await self.aclose()
 
     async def __anext__(self) -> Event:
-        if self._pending:
-            return self._pending.popleft()
-        event = await self._guarded(self._next_event)
+        event = self._take_pending() if self._pending else None
+        if event is None:
+            event = await self._guarded(self._next_event)
         if event is None:
             raise StopAsyncIteration
         return event
@@ -185,8 +185,9 @@ class EventStream:
 
     async def _next_event(self) -> Event:
         while True:
-            if self._pending:
-                return self._pending.popleft()
+            event = self._take_pending() if self._pending else None
+            if event is not None:
+                return event
             await self._ensure_connected()
             chunk = await self._read_chunk()
             if chunk is None:
@@ -306,21 +307,33 @@ class EventStream:
             await _finish_iterator(chunks)
 
     def _feed(self, chunk: bytes) -> None:
+        """Decode a chunk; keep the frames our prefix matches, still untyped.
+
+        Typing happens in `_take_pending`, one event per `__anext__`: a 64 KB read holds
+        hundreds of frames, and building them all at once only feeds the garbage collector.
+        """
         stats = self.stats
         stats.bytes += len(chunk)
         decoder = self._decoder
         prefix = self.prefix
-        for name, data in decoder.feed(chunk):
-            if prefix and not name.startswith(prefix):
+        for frame in decoder.feed(chunk):
+            if prefix and not frame[0].startswith(prefix):
                 stats.filtered += 1  # the server filters too; this is the belt to its braces
                 continue
-            event = to_event(name, data)
-            if event.malformed and not self._accept_malformed(event):
-                continue
-            stats.events += 1
-            self._pending.append(event)
+            self._pending.append(frame)
         stats.comments = decoder.stats.comments
         stats.oversized = decoder.stats.oversized
+
+    def _take_pending(self) -> Event | None:
+        """The next buffered event as an `Event`, applying the malformed-data policy."""
+        pending = self._pending
+        while pending:
+            event = to_event(*pending.popleft())
+            if event.malformed and not self._accept_malformed(event):
+                continue
+            self.stats.events += 1
+            return event
+        return None
 
     def _accept_malformed(self, event: Event) -> bool:
         self.stats.malformed += 1

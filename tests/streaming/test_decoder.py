@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
+import attrs
 import pytest
 
+from particle_async import Event
 from particle_async.streaming import SSEDecoder
 from particle_async.streaming._convert import to_event
 
@@ -112,3 +116,30 @@ def test_to_event_envelope_and_malformed() -> None:
         "p", '{"data":"1","ttl":60,"coreid":"d","productID":1234,"version":3,"public":false}'
     )
     assert (product.product_id, product.version, product.public) == (1234, 3, False)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        '{"data":"25.34","ttl":"60","published_at":"2015-07-18T00:12:18.174Z","coreid":"0123"}',
+        '{"data":"x","ttl":60,"published_at":"2015-01-01T14:35:0.000Z","coreid":"api","public":true}',
+        '{"data":null,"ttl":30,"coreid":"d","productID":"1234","version":3,"extra":{"a":1}}',
+        '{"data":12.5,"published_at":"2026-01-01T00:00:00+02:00"}',
+        ' {"data":"padded"} ',
+    ],
+)
+def test_fast_path_builds_the_same_event_as_the_model(data: str) -> None:
+    fast = to_event("name", data)
+    regular = Event.from_api({**json.loads(data), "event": "name"})
+    assert fast == regular
+    assert fast.raw == json.loads(data)
+    assert repr(fast) == repr(regular)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        fast.name = "changed"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("data", ['{"data":"x"} trailing', "", "[1]", '"just a string"', "{"])
+def test_anything_but_one_json_object_is_malformed(data: str) -> None:
+    event = to_event("n", data)
+    assert event.malformed
+    assert event.data == data
