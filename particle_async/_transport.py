@@ -225,7 +225,9 @@ class Transport:
             raise wrap_transport_error(exc, request) from None
         finally:
             await response.aclose()
-        log.debug("%s %s -> %s", request.method, redact_url(str(request.url)), response.status_code)
+        if log.isEnabledFor(logging.DEBUG):  # redacting costs ~7 us: only when it is shown
+            url = redact_url(str(request.url))
+            log.debug("%s %s -> %s", request.method, url, response.status_code)
         if response.is_success:
             return response
         raise self.error_for(response)
