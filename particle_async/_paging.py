@@ -76,6 +76,14 @@ class Pager(Generic[T]):
         self._fetch = fetch
         self._first = first_page
 
+    @classmethod
+    def over(
+        cls, list_page: Callable[..., Awaitable[Page[T]]], *args: Any, **kwargs: Any
+    ) -> Pager[T]:
+        """A pager calling `list_page(*args, page=n, **kwargs)` for n = 1, 2, ...: how a
+        resource's `iter()` is built from its `list()`."""
+        return cls(lambda number: list_page(*args, page=number, **kwargs))
+
     def __await__(self) -> Generator[Any, None, Page[T]]:
         return self._fetch(self._first).__await__()
 

@@ -9,7 +9,17 @@ from urllib.parse import quote
 
 from .._transport import Transport
 
-__all__ = ["ProductId", "Resource", "drop_none", "iso_time", "path", "scoped"]
+__all__ = [
+    "ProductId",
+    "Resource",
+    "drop_none",
+    "iso_time",
+    "items",
+    "ok",
+    "path",
+    "scoped",
+    "unwrap",
+]
 
 ProductId = int | str
 """A product's numeric id or its slug: every product-scoped call accepts either."""
@@ -30,6 +40,24 @@ def scoped(product: ProductId | None, user_path: str, *parts: object) -> str:
 def iso_time(value: datetime | str | None) -> str | None:
     """A date or time parameter as ISO 8601 text (strings pass through as given)."""
     return value.isoformat() if isinstance(value, datetime) else value
+
+
+def unwrap(body: Any, key: str) -> Any:
+    """`body[key]` when the answer wraps its payload (an object or a list) in `key`, else
+    the answer itself: many endpoints answer `{"thing": {...}}` in one era and bare in another."""
+    if isinstance(body, Mapping) and isinstance(body.get(key), (Mapping, list)):
+        return body[key]
+    return body
+
+
+def items(body: Any, key: str) -> Any:
+    """The list under `key` of a wrapped answer (empty when absent), or a bare list."""
+    return body.get(key, []) if isinstance(body, Mapping) else body
+
+
+def ok(body: Any) -> bool:
+    """`{ok: ...}` answers as a bool; an empty body (204) or one without `ok` is success."""
+    return bool(body.get("ok", True)) if isinstance(body, Mapping) else True
 
 
 def drop_none(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import attrs
 import httpx
 
 from ..models.configuration import ConfigurationUpdate, DeviceConfiguration, ProductConfiguration
-from ._base import ProductId, Resource, path
+from ._base import ProductId, Resource, ok, path
 
 __all__ = ["SCHEMA_MEDIA_TYPE", "Configuration"]
 
@@ -131,4 +131,4 @@ class Configuration(Resource):
             json_body={},
             headers={"Content-Type": SCHEMA_MEDIA_TYPE},
         )
-        return bool((body or {}).get("ok", True))
+        return ok(body)

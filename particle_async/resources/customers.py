@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from .._paging import Page, Pager, page_from_body
 from ..models.auth import TokenGrant
 from ..models.customers import Customer
-from ._base import ProductId, Resource, path
+from ._base import ProductId, Resource, ok, path
 from .tokens import Tokens
 
 __all__ = ["Customers"]
-
-
-def _ok(body: Any) -> bool:
-    return bool(body.get("ok", True)) if isinstance(body, Mapping) else True
 
 
 class Customers(Resource):
@@ -100,11 +95,7 @@ class Customers(Resource):
 
     def iter(self, product: ProductId, *, per_page: int | None = None) -> Pager[Customer]:
         """Every customer of the product, page by page (`async for c in ...iter(p)`)."""
-
-        async def fetch(number: int) -> Page[Customer]:
-            return await self.list(product, page=number, per_page=per_page)
-
-        return Pager(fetch)
+        return Pager.over(self.list, product, per_page=per_page)
 
     async def set_password(self, product: ProductId, email: str, password: str) -> bool:
         """Set a (non-shadow) customer's password; needs a team token, not a customer's."""
@@ -113,11 +104,11 @@ class Customers(Resource):
             path("/v1/products/{}/customers/{}", product, email),
             json_body={"password": password},
         )
-        return _ok(body)
+        return ok(body)
 
     async def delete(self, product: ProductId, email: str) -> bool:
         """Delete a customer; its tokens and pending claim codes are revoked too."""
         body = await self._transport.request(
             "DELETE", path("/v1/products/{}/customers/{}", product, email)
         )
-        return _ok(body)
+        return ok(body)

@@ -4,18 +4,12 @@ release to them would update."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from ..models.device_groups import DeviceGroup, GroupImpact
 from ..models.devices import DeviceUpdate
-from ._base import ProductId, Resource, drop_none, path
+from ._base import ProductId, Resource, drop_none, ok, path, unwrap
 
 __all__ = ["DeviceGroups"]
-
-
-def _unwrap(body: Any, key: str) -> Any:
-    """`body[key]` when the answer wraps its payload in `key`, else the answer itself."""
-    return body.get(key, body) if isinstance(body, dict) else body
 
 
 class DeviceGroups(Resource):
@@ -27,7 +21,7 @@ class DeviceGroups(Resource):
         body = await self._transport.request(
             "GET", path("/v1/products/{}/groups", product), params={"name": name}
         )
-        return DeviceGroup.list_from_api(_unwrap(body, "groups"))
+        return DeviceGroup.list_from_api(unwrap(body, "groups"))
 
     async def create(
         self,
@@ -42,14 +36,14 @@ class DeviceGroups(Resource):
         result = await self._transport.request(
             "POST", path("/v1/products/{}/groups", product), json_body=body
         )
-        return DeviceGroup.from_api(_unwrap(result, "group"))
+        return DeviceGroup.from_api(unwrap(result, "group"))
 
     async def get(self, product: ProductId, name: str) -> DeviceGroup:
         """One group, with its device count and released firmware version."""
         body = await self._transport.request(
             "GET", path("/v1/products/{}/groups/{}", product, name)
         )
-        return DeviceGroup.from_api(_unwrap(body, "group"))
+        return DeviceGroup.from_api(unwrap(body, "group"))
 
     async def update(
         self,
@@ -67,14 +61,14 @@ class DeviceGroups(Resource):
         result = await self._transport.request(
             "PUT", path("/v1/products/{}/groups/{}", product, name), json_body=body
         )
-        return DeviceGroup.from_api(_unwrap(result, "group"))
+        return DeviceGroup.from_api(unwrap(result, "group"))
 
     async def delete(self, product: ProductId, name: str) -> bool:
         """Delete a group; its devices simply leave it."""
         result = await self._transport.request(
             "DELETE", path("/v1/products/{}/groups/{}", product, name)
         )
-        return bool((result or {}).get("ok", True))
+        return ok(result)
 
     async def assign(
         self, product: ProductId, device_id: str, groups: Sequence[str]
@@ -105,7 +99,7 @@ class DeviceGroups(Resource):
         result = await self._transport.request(
             "PUT", path("/v1/products/{}/devices", product), json_body=body
         )
-        return bool((result or {}).get("ok", True))
+        return ok(result)
 
     async def impact(
         self,

@@ -40,16 +40,9 @@ class DeviceOS(Resource):
         per_page: int = 100,
     ) -> Pager[DeviceOsVersion]:
         """Every Device OS version, page by page (`async for v in cloud.device_os.iter()`)."""
-
-        async def fetch(number: int) -> Page[DeviceOsVersion]:
-            return await self.list(
-                platform_id=platform_id,
-                internal_version=internal_version,
-                page=number,
-                per_page=per_page,
-            )
-
-        return Pager(fetch)
+        return Pager.over(
+            self.list, platform_id=platform_id, internal_version=internal_version, per_page=per_page
+        )
 
     async def get(self, version: str, *, platform_id: int | None = None) -> DeviceOsVersion:
         """One Device OS version (`GET /v1/device-os/versions/:version`)."""

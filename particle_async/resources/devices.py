@@ -24,7 +24,7 @@ from ..models.devices import (
     UnprotectResult,
     VariableValue,
 )
-from ._base import ProductId, Resource, drop_none, path, scoped
+from ._base import ProductId, Resource, drop_none, ok, path, scoped
 
 __all__ = ["Devices"]
 
@@ -210,7 +210,7 @@ class Devices(Resource):
         result = await self._transport.request(
             "DELETE", scoped(product, "devices/{}", device_id), json_body=body
         )
-        return bool((result or {}).get("ok", True))
+        return ok(result)
 
     async def ping(self, device_id: str, *, product: ProductId | None = None) -> PingResult:
         """Ask the cloud whether the device answers right now."""
@@ -332,7 +332,7 @@ class Devices(Resource):
         result = await self._transport.request(
             "POST", path("/v1/provisioning/{}", device_id), json_body=body
         )
-        return bool((result or {}).get("ok", True))
+        return ok(result)
 
     async def download_manufacturing_backup(self, device_id: str) -> bytes:
         """A Tachyon's manufacturing backup files, as raw bytes (`PUT .../backup_files`)."""

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from .._errors import NotFoundError
 from ..models.diagnostics import DiagnosticsRecord, DiagnosticsRefresh
-from ._base import ProductId, Resource, iso_time, scoped
+from ._base import ProductId, Resource, iso_time, scoped, unwrap
 from ._poll import poll
 
 __all__ = ["Diagnostics"]
 
 T = TypeVar("T")
-
-
-def _unwrap(body: Any, key: str) -> Any:
-    """`body[key]` when the answer wraps its payload in `key`, else the answer itself."""
-    return body.get(key, body) if isinstance(body, dict) else body
 
 
 class Diagnostics(Resource):
@@ -38,7 +33,7 @@ class Diagnostics(Resource):
         body = await self._transport.request(
             "GET", scoped(product, "diagnostics/{}/last", device_id)
         )
-        return DiagnosticsRecord.from_api(_unwrap(body, "diagnostics"))
+        return DiagnosticsRecord.from_api(unwrap(body, "diagnostics"))
 
     async def history(
         self,
@@ -55,7 +50,7 @@ class Diagnostics(Resource):
             scoped(product, "diagnostics/{}", device_id),
             params={"start_date": iso_time(start_date), "end_date": iso_time(end_date)},
         )
-        return DiagnosticsRecord.list_from_api(_unwrap(body, "diagnostics"))
+        return DiagnosticsRecord.list_from_api(unwrap(body, "diagnostics"))
 
     async def history_csv(
         self,

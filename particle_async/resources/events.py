@@ -16,7 +16,7 @@ from ..streaming import (
     StreamStatus,
     stream_path,
 )
-from ._base import ProductId, Resource, drop_none, scoped
+from ._base import ProductId, Resource, drop_none, ok, scoped
 
 __all__ = ["Events"]
 
@@ -50,7 +50,7 @@ class Events(Resource):
             idempotent=False,
             timeout=timeout,
         )
-        return bool((answer or {}).get("ok", True))
+        return ok(answer)
 
     def subscribe(
         self,

@@ -12,20 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..models.integrations import Integration, IntegrationTestResult, Webhook
-from ._base import ProductId, Resource, drop_none, scoped
+from ._base import ProductId, Resource, drop_none, items, ok, scoped, unwrap
 
 __all__ = ["Integrations"]
-
-
-def _unwrap(body: Any) -> Any:
-    """`{integration: {...}}` (get, edit) or the bare object (create)."""
-    if isinstance(body, Mapping) and isinstance(body.get("integration"), Mapping):
-        return body["integration"]
-    return body
-
-
-def _items(body: Any, key: str) -> Any:
-    return body.get(key, []) if isinstance(body, Mapping) else body
 
 
 class Integrations(Resource):
@@ -85,12 +74,12 @@ class Integrations(Resource):
     async def list_webhooks(self, *, product: ProductId | None = None) -> builtins.list[Webhook]:
         """Your (or the product's) webhooks: integrations of type Webhook only."""
         answer = await self._transport.request("GET", scoped(product, "webhooks"))
-        return Webhook.list_from_api(_items(answer, "webhooks"))
+        return Webhook.list_from_api(items(answer, "webhooks"))
 
     async def delete_webhook(self, hook_id: str, *, product: ProductId | None = None) -> bool:
         """Delete a webhook (`DELETE /v1/webhooks/:id`)."""
         answer = await self._transport.request("DELETE", scoped(product, "webhooks/{}", hook_id))
-        return bool((answer or {}).get("ok", True))
+        return ok(answer)
 
     # Integrations ------------------------------------------------------------------------
 
@@ -113,7 +102,7 @@ class Integrations(Resource):
         answer = await self._transport.request(
             "POST", scoped(product, "integrations"), json_body=payload
         )
-        return Integration.from_api(_unwrap(answer))
+        return Integration.from_api(unwrap(answer, "integration"))
 
     async def edit(
         self,
@@ -131,26 +120,26 @@ class Integrations(Resource):
         answer = await self._transport.request(
             "PUT", scoped(product, "integrations/{}", integration_id), json_body=payload
         )
-        return Integration.from_api(_unwrap(answer))
+        return Integration.from_api(unwrap(answer, "integration"))
 
     async def get(self, integration_id: str, *, product: ProductId | None = None) -> Integration:
         """One integration, with the logs of its last 10 requests (`logs`)."""
         answer = await self._transport.request(
             "GET", scoped(product, "integrations/{}", integration_id)
         )
-        return Integration.from_api(_unwrap(answer))
+        return Integration.from_api(unwrap(answer, "integration"))
 
     async def list(self, *, product: ProductId | None = None) -> builtins.list[Integration]:
         """Every integration of every type (check `integration_type`)."""
         answer = await self._transport.request("GET", scoped(product, "integrations"))
-        return Integration.list_from_api(_items(answer, "integrations"))
+        return Integration.list_from_api(items(answer, "integrations"))
 
     async def delete(self, integration_id: str, *, product: ProductId | None = None) -> bool:
         """Delete an integration (`204 No Content`)."""
         answer = await self._transport.request(
             "DELETE", scoped(product, "integrations/{}", integration_id)
         )
-        return bool((answer or {}).get("ok", True))
+        return ok(answer)
 
     async def test(
         self,

@@ -11,7 +11,7 @@ from typing import Any
 
 from .._paging import Page, Pager, page_from_body
 from ..models.ledger import LedgerDefinition, LedgerInstance
-from ._base import ProductId, Resource, drop_none, path
+from ._base import ProductId, Resource, drop_none, ok, path, unwrap
 
 __all__ = ["Ledger", "owner_path"]
 
@@ -25,13 +25,6 @@ def owner_path(org: str | None, product: ProductId | None, tail: str, *parts: ob
     if product is not None:
         return path("/v1/products/{}/" + tail, product, *parts)
     return path("/v1/" + tail, *parts)
-
-
-def _unwrap(body: Any, key: str) -> Any:
-    """`{ledger: {...}}` / `{instance: {...}}`, or the bare object."""
-    if isinstance(body, Mapping) and isinstance(body.get(key), Mapping):
-        return body[key]
-    return body
 
 
 class Ledger(Resource):
@@ -64,14 +57,14 @@ class Ledger(Resource):
         body = await self._transport.request(
             "POST", owner_path(org, product, "ledgers"), json_body={"ledger": ledger}
         )
-        return LedgerDefinition.from_api(_unwrap(body, "ledger"))
+        return LedgerDefinition.from_api(unwrap(body, "ledger"))
 
     async def get(
         self, name: str, *, org: str | None = None, product: ProductId | None = None
     ) -> LedgerDefinition:
         """One ledger definition."""
         body = await self._transport.request("GET", owner_path(org, product, "ledgers/{}", name))
-        return LedgerDefinition.from_api(_unwrap(body, "ledger"))
+        return LedgerDefinition.from_api(unwrap(body, "ledger"))
 
     async def update(
         self,
@@ -88,14 +81,14 @@ class Ledger(Resource):
         body = await self._transport.request(
             "PUT", owner_path(org, product, "ledgers/{}", name), json_body={"ledger": ledger}
         )
-        return LedgerDefinition.from_api(_unwrap(body, "ledger"))
+        return LedgerDefinition.from_api(unwrap(body, "ledger"))
 
     async def archive(
         self, name: str, *, org: str | None = None, product: ProductId | None = None
     ) -> bool:
         """Archive a ledger (it is kept, not deleted; `204 No Content`)."""
         body = await self._transport.request("DELETE", owner_path(org, product, "ledgers/{}", name))
-        return bool((body or {}).get("ok", True))
+        return ok(body)
 
     async def list(
         self,
@@ -127,18 +120,9 @@ class Ledger(Resource):
         per_page: int = 100,
     ) -> Pager[LedgerDefinition]:
         """Every ledger definition, page by page."""
-
-        async def fetch(number: int) -> Page[LedgerDefinition]:
-            return await self.list(
-                scope=scope,
-                archived=archived,
-                org=org,
-                product=product,
-                page=number,
-                per_page=per_page,
-            )
-
-        return Pager(fetch)
+        return Pager.over(
+            self.list, scope=scope, archived=archived, org=org, product=product, per_page=per_page
+        )
 
     # Instances --------------------------------------------------------------------------
 
@@ -154,7 +138,7 @@ class Ledger(Resource):
         body = await self._transport.request(
             "GET", owner_path(org, product, "ledgers/{}/instances/{}", name, scope_value)
         )
-        return LedgerInstance.from_api(_unwrap(body, "instance"))
+        return LedgerInstance.from_api(unwrap(body, "instance"))
 
     async def set_instance(
         self,
@@ -173,7 +157,7 @@ class Ledger(Resource):
             params={"set_mode": "Merge" if merge else None},
             json_body={"instance": {"data": dict(data)}},
         )
-        return LedgerInstance.from_api(_unwrap(body, "instance"))
+        return LedgerInstance.from_api(unwrap(body, "instance"))
 
     async def delete_instance(
         self,
@@ -187,7 +171,7 @@ class Ledger(Resource):
         body = await self._transport.request(
             "DELETE", owner_path(org, product, "ledgers/{}/instances/{}", name, scope_value)
         )
-        return bool((body or {}).get("ok", True))
+        return ok(body)
 
     async def list_instances(
         self,
@@ -217,13 +201,7 @@ class Ledger(Resource):
         per_page: int = 100,
     ) -> Pager[LedgerInstance]:
         """Every instance of a ledger, page by page."""
-
-        async def fetch(number: int) -> Page[LedgerInstance]:
-            return await self.list_instances(
-                name, org=org, product=product, page=number, per_page=per_page
-            )
-
-        return Pager(fetch)
+        return Pager.over(self.list_instances, name, org=org, product=product, per_page=per_page)
 
     # Versions ---------------------------------------------------------------------------
 
@@ -299,7 +277,7 @@ class Ledger(Resource):
                 org, product, "ledgers/{}/instances/{}/versions/{}", name, scope_value, version
             ),
         )
-        return LedgerInstance.from_api(_unwrap(body, "instance"))
+        return LedgerInstance.from_api(unwrap(body, "instance"))
 
 
 def _oldest_replaced_at(items: list[LedgerInstance]) -> str | None:

@@ -12,7 +12,7 @@ from typing import Any
 from .._paging import Page, Pager, page_from_body
 from .._transport import DEFAULT, TimeoutTypes
 from ..models.libraries import Library
-from ._base import Resource, path
+from ._base import Resource, ok, path
 from ._upload import FileSource, Progress, read_upload
 
 __all__ = ["Libraries"]
@@ -81,19 +81,16 @@ class Libraries(Resource):
         if exclude_scopes is not None and not isinstance(exclude_scopes, str):
             exclude_scopes = _csv(exclude_scopes)
 
-        async def fetch(number: int) -> Page[Library]:
-            return await self.list(
-                filter=filter,
-                sort=sort,
-                architectures=architectures,
-                category=category,
-                scope=scope,
-                exclude_scopes=exclude_scopes,
-                page=number,
-                limit=limit,
-            )
-
-        return Pager(fetch)
+        return Pager.over(
+            self.list,
+            filter=filter,
+            sort=sort,
+            architectures=architectures,
+            category=category,
+            scope=scope,
+            exclude_scopes=exclude_scopes,
+            limit=limit,
+        )
 
     async def get(
         self, name: str, *, version: str | None = None, scope: str | None = None
@@ -124,11 +121,7 @@ class Libraries(Resource):
         self, name: str, *, scope: str | None = None, limit: int = MAX_LIMIT
     ) -> Pager[Library]:
         """Every version of a library, page by page."""
-
-        async def fetch(number: int) -> Page[Library]:
-            return await self.list_versions(name, scope=scope, page=number, limit=limit)
-
-        return Pager(fetch)
+        return Pager.over(self.list_versions, name, scope=scope, limit=limit)
 
     async def contribute(
         self,
@@ -171,4 +164,4 @@ class Libraries(Resource):
             path("/v1/libraries/{}", name),
             json_body={"force": force} if force is not None else None,
         )
-        return bool((answer or {}).get("ok", True))
+        return ok(answer)

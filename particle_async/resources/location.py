@@ -9,16 +9,11 @@ from typing import Any
 
 from .._paging import Page, Pager, page_from_body
 from ..models.location import DeviceLocation
-from ._base import ProductId, Resource, path
+from ._base import ProductId, Resource, path, unwrap
 
 __all__ = ["Location"]
 
 DEFAULT_PER_PAGE = 20
-
-
-def _unwrap(body: Any, key: str) -> Any:
-    """`body[key]` when the answer wraps its payload in `key`, else the answer itself."""
-    return body.get(key, body) if isinstance(body, dict) else body
 
 
 DateRange = str | tuple[datetime | str, datetime | str]
@@ -110,21 +105,17 @@ class Location(Resource):
         per_page: int = DEFAULT_PER_PAGE,
     ) -> Pager[DeviceLocation]:
         """Every matching device location, walking the pages lazily."""
-
-        async def fetch(number: int) -> Page[DeviceLocation]:
-            return await self.list(
-                product,
-                date_range=date_range,
-                rect_bl=rect_bl,
-                rect_tr=rect_tr,
-                device_id=device_id,
-                device_name=device_name,
-                groups=groups,
-                page=number,
-                per_page=per_page,
-            )
-
-        return Pager(fetch)
+        return Pager.over(
+            self.list,
+            product,
+            date_range=date_range,
+            rect_bl=rect_bl,
+            rect_tr=rect_tr,
+            device_id=device_id,
+            device_name=device_name,
+            groups=groups,
+            per_page=per_page,
+        )
 
     async def get(
         self,
@@ -142,7 +133,7 @@ class Location(Resource):
             path("/v1/products/{}/locations/{}", product, device_id),
             params=_area(date_range, rect_bl, rect_tr),
         )
-        return DeviceLocation.from_api(_unwrap(body, "location"))
+        return DeviceLocation.from_api(unwrap(body, "location"))
 
     async def fleet(
         self,

@@ -17,7 +17,7 @@ from ..models.logic import (
     LogicRun,
     LogicStats,
 )
-from ._base import ProductId, Resource, drop_none
+from ._base import ProductId, Resource, drop_none, ok, unwrap
 from .ledger import owner_path
 
 __all__ = ["Logic"]
@@ -29,12 +29,6 @@ def _source(code: str | None) -> dict[str, str] | None:
 
 def _triggers(triggers: Iterable[Mapping[str, Any]] | None) -> builtins.list[Any] | None:
     return None if triggers is None else [dict(t) for t in triggers]
-
-
-def _unwrap(body: Any, key: str) -> Any:
-    if isinstance(body, Mapping) and key in body:
-        return body[key]
-    return body
 
 
 class Logic(Resource):
@@ -100,7 +94,7 @@ class Logic(Resource):
             owner_path(org, product, "logic/functions"),
             json_body={"logic_function": function},
         )
-        return LogicFunction.from_api(_unwrap(answer, "logic_function"))
+        return LogicFunction.from_api(unwrap(answer, "logic_function"))
 
     async def get(
         self, function_id: str, *, org: str | None = None, product: ProductId | None = None
@@ -109,7 +103,7 @@ class Logic(Resource):
         answer = await self._transport.request(
             "GET", owner_path(org, product, "logic/functions/{}", function_id)
         )
-        return LogicFunction.from_api(_unwrap(answer, "logic_function"))
+        return LogicFunction.from_api(unwrap(answer, "logic_function"))
 
     async def update(
         self,
@@ -142,7 +136,7 @@ class Logic(Resource):
             owner_path(org, product, "logic/functions/{}", function_id),
             json_body={"logic_function": function},
         )
-        return LogicFunction.from_api(_unwrap(answer, "logic_function"))
+        return LogicFunction.from_api(unwrap(answer, "logic_function"))
 
     async def delete(
         self, function_id: str, *, org: str | None = None, product: ProductId | None = None
@@ -151,7 +145,7 @@ class Logic(Resource):
         answer = await self._transport.request(
             "DELETE", owner_path(org, product, "logic/functions/{}", function_id)
         )
-        return bool((answer or {}).get("ok", True))
+        return ok(answer)
 
     async def list(
         self,
@@ -166,7 +160,7 @@ class Logic(Resource):
             owner_path(org, product, "logic/functions"),
             params={"today_stats": today_stats},
         )
-        return LogicFunction.list_from_api(_unwrap(answer, "logic_functions"))
+        return LogicFunction.list_from_api(unwrap(answer, "logic_functions"))
 
     async def list_runs(
         self, function_id: str, *, org: str | None = None, product: ProductId | None = None
@@ -175,7 +169,7 @@ class Logic(Resource):
         answer = await self._transport.request(
             "GET", owner_path(org, product, "logic/functions/{}/runs", function_id)
         )
-        return LogicRun.list_from_api(_unwrap(answer, "logic_runs"))
+        return LogicRun.list_from_api(unwrap(answer, "logic_runs"))
 
     async def get_run(
         self,
@@ -189,7 +183,7 @@ class Logic(Resource):
         answer = await self._transport.request(
             "GET", owner_path(org, product, "logic/functions/{}/runs/{}", function_id, run_id)
         )
-        return LogicRun.from_api(_unwrap(answer, "logic_run"))
+        return LogicRun.from_api(unwrap(answer, "logic_run"))
 
     async def get_run_logs(
         self,
@@ -204,7 +198,7 @@ class Logic(Resource):
             "GET",
             owner_path(org, product, "logic/functions/{}/runs/{}/logs", function_id, run_id),
         )
-        logs = _unwrap(_unwrap(answer, "logic_run_logs"), "logs")
+        logs = unwrap(unwrap(answer, "logic_run_logs"), "logs")
         return LogicLogEntry.list_from_api(logs if isinstance(logs, builtins.list) else [])
 
     async def stats(

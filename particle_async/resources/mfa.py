@@ -19,7 +19,7 @@ from typing import Any
 from .._errors import ForbiddenError
 from .._transport import DEFAULT_CLIENT
 from ..models.auth import MfaConfirmation, MfaEnrollment, TokenGrant
-from ._base import Resource
+from ._base import Resource, ok
 
 __all__ = ["MFA_OTP_GRANT", "Mfa", "MfaRequired"]
 
@@ -106,4 +106,4 @@ class Mfa(Resource):
         body = await self._transport.request(
             "PUT", "/v1/user/mfa-disable", json_body={"current_password": current_password}
         )
-        return bool(body.get("ok", True)) if isinstance(body, Mapping) else True
+        return ok(body)

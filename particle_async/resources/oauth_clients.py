@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from ..models.oauth_clients import OAuthClient
-from ._base import ProductId, Resource, drop_none, scoped
+from ._base import ProductId, Resource, drop_none, ok, scoped
 
 __all__ = ["OAuthClients"]
 
@@ -82,4 +82,4 @@ class OAuthClients(Resource):
     async def delete(self, client_id: str, *, product: ProductId | None = None) -> bool:
         """Delete a client (204); tokens it issued stop working."""
         body = await self._transport.request("DELETE", scoped(product, "clients/{}", client_id))
-        return bool(body.get("ok", True)) if isinstance(body, Mapping) else True
+        return ok(body)

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from ..models.organizations import Organization, OrganizationProduct
-from ._base import Resource, path
+from ._base import Resource, items, path
 
 __all__ = ["Organizations"]
-
-
-def _items(body: Any, key: str) -> Any:
-    return body.get(key, []) if isinstance(body, Mapping) else body
 
 
 class Organizations(Resource):
@@ -28,10 +23,10 @@ class Organizations(Resource):
     async def list_products(self, org: str) -> list[OrganizationProduct]:
         """The organization's products (`{products}`); use their id or slug as `product=`."""
         body = await self._transport.request("GET", path("/v1/orgs/{}/products", org))
-        return OrganizationProduct.list_from_api(_items(body, "products"))
+        return OrganizationProduct.list_from_api(items(body, "products"))
 
     # `list` last: inside the class body the name would shadow the builtin in annotations.
     async def list(self) -> list[Organization]:
         """Your organizations (`{organizations}`; empty when you belong to none)."""
         body = await self._transport.request("GET", "/v1/orgs")
-        return Organization.list_from_api(_items(body, "organizations"))
+        return Organization.list_from_api(items(body, "organizations"))

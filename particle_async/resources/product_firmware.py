@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from .._transport import DEFAULT, TimeoutTypes
 from ..models.firmware import FirmwareRelease, ProductFirmwareVersion
-from ._base import ProductId, Resource, drop_none, path
+from ._base import ProductId, Resource, drop_none, ok, path
 from ._upload import FileSource, Progress, read_upload
 
 __all__ = ["ProductFirmware"]
@@ -128,4 +128,4 @@ class ProductFirmware(Resource):
     async def delete(self, product: ProductId, version: int) -> bool:
         """Delete a version that was never released (`204 No Content`)."""
         answer = await self._transport.request("DELETE", _firmware_path(product, "/{}", version))
-        return bool((answer or {}).get("ok", True))
+        return ok(answer)

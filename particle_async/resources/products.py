@@ -16,7 +16,7 @@ from .._paging import Pager, page_from_body
 from .._transport import Transport
 from ..models.devices import Device, DeviceUpdate
 from ..models.products import DevicePage, FleetMetrics, ImportResult, Product, ProductCustomer
-from ._base import ProductId, Resource, drop_none, iso_time, path
+from ._base import ProductId, Resource, drop_none, iso_time, items, ok, path
 from ._upload import FileSource, read_upload
 from .devices import Devices
 
@@ -178,7 +178,7 @@ class ProductDevices(Resource):
         result = await self._transport.request(
             "DELETE", path("/v1/products/{}/devices/{}/owner", product, device_id)
         )
-        return bool((result or {}).get("ok", True))
+        return ok(result)
 
     async def update(
         self,
@@ -235,12 +235,12 @@ class Products(Resource):
     async def list(self) -> list[Product]:
         """The products you can access (`GET /v1/products`, as the JS SDK calls it)."""
         body = await self._transport.request("GET", "/v1/products")
-        return Product.list_from_api(_items(body, "products"))
+        return Product.list_from_api(items(body, "products"))
 
     async def list_user_products(self) -> builtins.list[Product]:
         """The products you can access, by the route the current docs give (`/v1/user/products`)."""
         body = await self._transport.request("GET", "/v1/user/products")
-        return Product.list_from_api(_items(body, "products"))
+        return Product.list_from_api(items(body, "products"))
 
     async def get(self, product: ProductId) -> Product:
         """One product by id or slug."""
@@ -294,7 +294,3 @@ class Products(Resource):
     async def variable_metrics(self, product: ProductId, **filters: Any) -> FleetMetrics:
         """Variable reads that succeeded, failed or found the device offline (see `metrics`)."""
         return await self.metrics(product, "variables", **filters)
-
-
-def _items(body: Any, key: str) -> Any:
-    return body.get(key, []) if isinstance(body, dict) else body

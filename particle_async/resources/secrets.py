@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..models.secrets import CloudSecret
-from ._base import Resource, path
+from ._base import Resource, ok, path
 
 __all__ = ["SECRET_NAME", "Secrets"]
 
@@ -71,4 +71,4 @@ class Secrets(Resource):
     async def delete(self, name: str, *, org: str | None = None) -> bool:
         """Delete a secret (204); refused (an error) while integrations or logic use it."""
         body = await self._transport.request("DELETE", _secrets_path(org, name))
-        return bool(body.get("ok", True)) if isinstance(body, Mapping) else True
+        return ok(body)

@@ -11,7 +11,7 @@ import httpx
 
 from .._paging import Page, Pager, page_from_body
 from ..models.sims import FleetDataUsage, Sim, SimDataUsage, SimRelease, SimStatus
-from ._base import ProductId, Resource, path, scoped
+from ._base import ProductId, Resource, ok, path, scoped
 from ._poll import poll
 from ._upload import FileSource, read_upload
 
@@ -94,7 +94,7 @@ class Sims(Resource):
         result = await self._transport.request(
             "PUT", scoped(product, "sims/{}", iccid), json_body={"action": action}
         )
-        return bool((result or {}).get("ok", True))
+        return ok(result)
 
     async def activate(self, iccid: str) -> bool:
         """Activate one of your SIMs for the first time (product SIMs: `import_sims`)."""
@@ -137,7 +137,7 @@ class Sims(Resource):
             result = await self._transport.request(
                 "POST", where, files={"file": part}, progress=progress
             )
-        return bool((result or {}).get("ok", True))
+        return ok(result)
 
     async def data_usage(self, iccid: str, *, product: ProductId | None = None) -> SimDataUsage:
         """The SIM's data use this billing period, day by day (may lag up to an hour)."""

@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from ..models.team import TeamMember
-from ._base import ProductId, Resource, drop_none, path
+from ._base import ProductId, Resource, drop_none, ok, path
 
 __all__ = ["Team"]
 
@@ -80,7 +80,7 @@ class Team(Resource):
     ) -> bool:
         """Remove a member (or delete an API user, whose token stops working)."""
         body = await self._transport.request("DELETE", _team_path(product, org, "/{}", username))
-        return bool(body.get("ok", True)) if isinstance(body, Mapping) else True
+        return ok(body)
 
     async def create_api_user(
         self,

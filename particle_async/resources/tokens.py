@@ -9,21 +9,15 @@ accepts too. A password login on an account with MFA raises `MfaRequired` (see
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from .._errors import ForbiddenError
 from .._transport import DEFAULT_CLIENT
 from ..models.auth import AccessToken, CurrentToken, TokenGrant
-from ._base import Resource, path
+from ._base import Resource, ok, path
 from .mfa import Mfa, MfaRequired
 
 __all__ = ["Tokens"]
-
-
-def _ok(body: Any) -> bool:
-    """`{ok: true}` answers (and empty 204s) as a bool."""
-    return bool(body.get("ok", True)) if isinstance(body, Mapping) else True
 
 
 class Tokens(Resource):
@@ -145,15 +139,15 @@ class Tokens(Resource):
         body = await self._transport.request(
             "DELETE", path("/v1/access_tokens/{}", token), auth=auth
         )
-        return _ok(body)
+        return ok(body)
 
     async def delete_current(self) -> bool:
         """Revoke the token this client is using (log out)."""
-        return _ok(await self._transport.request("DELETE", "/v1/access_tokens/current"))
+        return ok(await self._transport.request("DELETE", "/v1/access_tokens/current"))
 
     async def delete_all(self) -> bool:
         """Revoke every token of the account, the one this client uses included."""
-        return _ok(await self._transport.request("DELETE", "/v1/access_tokens"))
+        return ok(await self._transport.request("DELETE", "/v1/access_tokens"))
 
     async def list(
         self, username: str, password: str, *, otp: str | None = None

@@ -6,14 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..models.user import TrackingIdentity, User
-from ._base import Resource, drop_none
+from ._base import Resource, drop_none, ok
 
 __all__ = ["Users"]
-
-
-def _ok(body: Any) -> bool:
-    """`{ok: true, message: ...}` answers (and empty 204s) as a bool."""
-    return bool(body.get("ok", True)) if isinstance(body, Mapping) else True
 
 
 class Users(Resource):
@@ -54,7 +49,7 @@ class Users(Resource):
 
         The API answers `{ok, message}`, not the user: call `get()` to read it back.
         """
-        return _ok(await self.update(account_info=account_info))
+        return ok(await self.update(account_info=account_info))
 
     async def change_username(
         self, username: str, current_password: str, *, invalidate_tokens: bool = False
@@ -65,7 +60,7 @@ class Users(Resource):
             current_password=current_password,
             invalidate_tokens=invalidate_tokens or None,
         )
-        return _ok(body)
+        return ok(body)
 
     async def change_password(
         self, password: str, current_password: str, *, invalidate_tokens: bool = False
@@ -76,7 +71,7 @@ class Users(Resource):
             current_password=current_password,
             invalidate_tokens=invalidate_tokens or None,
         )
-        return _ok(body)
+        return ok(body)
 
     async def create(
         self,
@@ -101,14 +96,14 @@ class Users(Resource):
         result = await self._transport.request(
             "POST", "/v1/users", json_body=body, authenticated=False
         )
-        return _ok(result)
+        return ok(result)
 
     async def delete(self, password: str) -> bool:
         """Delete the account for good (`DELETE /v1/user` with a JSON body); never re-sent."""
         body = await self._transport.request(
             "DELETE", "/v1/user", json_body={"password": password}, idempotent=False
         )
-        return _ok(body)
+        return ok(body)
 
     async def reset_password(self, username: str) -> bool:
         """E-mail a password-reset link to `username` (no token needed; rate limited)."""
@@ -118,7 +113,7 @@ class Users(Resource):
             json_body={"username": username},
             authenticated=False,
         )
-        return _ok(body)
+        return ok(body)
 
     async def complete_password_reset(self, token: str, password: str, **fields: Any) -> bool:
         """Set a new password with the reset token from the e-mail (`PUT /v1/user/password-reset`).
@@ -133,7 +128,7 @@ class Users(Resource):
             authenticated=False,
             idempotent=False,
         )
-        return _ok(body)
+        return ok(body)
 
     async def tracking_identity(self, *, full: bool = False) -> TrackingIdentity:
         """The login's analytics identity (`GET /v1/user/identify`).
