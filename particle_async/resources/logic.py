@@ -31,6 +31,29 @@ def _triggers(triggers: Iterable[Mapping[str, Any]] | None) -> builtins.list[Any
     return None if triggers is None else [dict(t) for t in triggers]
 
 
+def _function_body(
+    name: str | None,
+    code: str | None,
+    description: str | None,
+    enabled: bool | None,
+    triggers: Iterable[Mapping[str, Any]] | None,
+    api_username: str | None,
+    fields: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The `logic_function` object of a create or update, without the fields not given."""
+    return drop_none(
+        {
+            "name": name,
+            "description": description,
+            "enabled": enabled,
+            "source": _source(code),
+            "logic_triggers": _triggers(triggers),
+            "api_username": api_username,
+            **fields,
+        }
+    )
+
+
 class Logic(Resource):
     """Logic functions, their runs and logs."""
 
@@ -78,17 +101,7 @@ class Logic(Resource):
         A trigger is `{"type": "Event", "event_name": ..., "product_id": ...}` or
         `{"type": "Scheduled", "cron": ..., "start_at": ...}`.
         """
-        function = drop_none(
-            {
-                "name": name,
-                "description": description,
-                "enabled": enabled,
-                "source": _source(code),
-                "logic_triggers": _triggers(triggers),
-                "api_username": api_username,
-                **fields,
-            }
-        )
+        function = _function_body(name, code, description, enabled, triggers, api_username, fields)
         answer = await self._transport.request(
             "POST",
             owner_path(org, product, "logic/functions"),
@@ -120,17 +133,7 @@ class Logic(Resource):
         **fields: Any,
     ) -> LogicFunction:
         """Change a logic function; a trigger that carries its `id` is updated in place."""
-        function = drop_none(
-            {
-                "name": name,
-                "description": description,
-                "enabled": enabled,
-                "source": _source(code),
-                "logic_triggers": _triggers(triggers),
-                "api_username": api_username,
-                **fields,
-            }
-        )
+        function = _function_body(name, code, description, enabled, triggers, api_username, fields)
         answer = await self._transport.request(
             "PUT",
             owner_path(org, product, "logic/functions/{}", function_id),
