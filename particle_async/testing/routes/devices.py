@@ -328,7 +328,6 @@ async def post_function(ctx: Ctx) -> Response:
 
 routes: list[Route] = [
     api("/v1/devices", list_devices, "GET"),
-    api("/v1/devices", claim_device, "POST"),
     api("/v1/devices/{deviceId}", get_device, "GET"),
     api("/v1/devices/{deviceId}", put_device, "PUT"),
     api("/v1/devices/{deviceId}", unclaim_device, "DELETE"),
