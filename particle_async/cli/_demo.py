@@ -95,11 +95,14 @@ async def _stream(cloud: Particle, seconds: float, console: Console) -> None:
                 async with anyio.create_task_group() as tg:
                     for name, consumer in consumers.items():
                         tg.start_soon(consume, name, consumer, live)
+            live.update(frame())  # the final counts, not those of the last "all" event
     stats = hub.stream.stats if hub.stream else None
     console.print()
     console.print(
         f"events received: {counts['']} "
-        f"(temperature: {counts['temperature']}, door: {counts['door']}); "
+        f"(temperature: {counts['temperature']}, door: {counts['door']})"
+    )
+    console.print(
         f"upstream connections: {stats.connects if stats else 0}, "
         f"bytes: {stats.bytes if stats else 0}"
     )

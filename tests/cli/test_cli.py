@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 
@@ -95,3 +96,24 @@ def test_demo_runs_as_a_subprocess_on_the_embedded_cloud() -> None:
     assert door > 0
     assert total >= temperature + door
     assert "upstream connections: 1" in out
+
+
+@pytest.mark.timeout(60)
+def test_ctrl_c_during_the_demo_exits_cleanly() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PARTICLE_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "particle_async.cli", "demo", "--seconds", "60"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:  # wait for the streaming phase, by its output, not by time
+        if "published event demo/hello" in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "interrupted" in stderr
