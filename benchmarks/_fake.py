@@ -27,6 +27,8 @@ import time
 from types import TracebackType
 from typing import Any
 
+from ._proc import stop_child
+
 __all__ = ["FakeCloudProcess"]
 
 TICK_INTERVAL = 0.002
@@ -65,17 +67,8 @@ class FakeCloudProcess:
         tb: TracebackType | None,
     ) -> None:
         proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        assert proc.stdin is not None
-        assert proc.stdout is not None
-        proc.stdin.close()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
+        if proc is not None:
+            stop_child(proc, 15)
 
     def command(self, line: str) -> str:
         """Send one command and return its answer (blocking: call it from a thread)."""

@@ -35,6 +35,8 @@ import time
 from functools import lru_cache
 from types import TracebackType
 
+from ._proc import stop_child
+
 __all__ = ["DEVICE_ID", "LoopbackServer", "frame"]
 
 DEVICE_ID = "0123456789abcdef01234567"  # 24 hex characters, like a real device ID
@@ -176,17 +178,8 @@ class LoopbackServer:
 
     def _stop(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        assert proc.stdin is not None
-        proc.stdin.close()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+        if proc is not None:
+            stop_child(proc, 5)
 
     def url(self, *mode: object) -> str:
         """The base URL of a mode: `url("burst", 1000)` -> http://127.0.0.1:p/burst/1000."""

@@ -96,22 +96,18 @@ class ProductDevices(Resource):
         per_page: int = DEFAULT_PER_PAGE,
     ) -> Pager[Device]:
         """Every device of the product, fetching pages lazily: `async for d in ...iter(p)`."""
-
-        async def fetch(number: int) -> DevicePage:
-            return await self.list(
-                product,
-                device_id=device_id,
-                name=name,
-                serial_number=serial_number,
-                groups=groups,
-                sort_attr=sort_attr,
-                sort_dir=sort_dir,
-                quarantined=quarantined,
-                page=number,
-                per_page=per_page,
-            )
-
-        return Pager(fetch)
+        return Pager.over(
+            self.list,
+            product,
+            device_id=device_id,
+            name=name,
+            serial_number=serial_number,
+            groups=groups,
+            sort_attr=sort_attr,
+            sort_dir=sort_dir,
+            quarantined=quarantined,
+            per_page=per_page,
+        )
 
     async def get(self, product: ProductId, device_id: str) -> Device:
         """One product device, with its product-only fields (groups, firmware lock, ...)."""
