@@ -14,11 +14,13 @@ from ._errors import (
     APIError,
     BadRequestError,
     ClientClosedError,
+    ConfigurationError,
     ConflictError,
     ConnectError,
     DeviceOfflineError,
     ForbiddenError,
     NetworkError,
+    NetworkTimeoutError,
     NotFoundError,
     ParticleError,
     PollTimeoutError,
@@ -30,8 +32,9 @@ from ._errors import (
     UnauthorizedError,
     UnprocessableEntityError,
 )
+from ._options import NOT_GIVEN, NotGiven
 from ._paging import Page, Pager
-from ._ratelimit import RateLimiter, RateLimiterStatistics
+from ._ratelimit import Limiter, RateLimiter, RateLimiterStatistics
 from ._retry import RetryPolicy
 from ._version import __version__
 from .models import (
@@ -46,10 +49,12 @@ from .models import (
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "NOT_GIVEN",
     "APIError",
     "AccessToken",
     "BadRequestError",
     "ClientClosedError",
+    "ConfigurationError",
     "ConflictError",
     "ConnectError",
     "Device",
@@ -57,8 +62,11 @@ __all__ = [
     "Event",
     "ForbiddenError",
     "FunctionResult",
+    "Limiter",
     "NetworkError",
+    "NetworkTimeoutError",
     "NotFoundError",
+    "NotGiven",
     "Page",
     "Pager",
     "Particle",

@@ -9,6 +9,7 @@ parsing.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
@@ -21,6 +22,7 @@ __all__ = [
     "as_bool",
     "as_float",
     "as_int",
+    "as_optional_bool",
     "as_str",
     "as_tuple",
     "parse_datetime",
@@ -37,7 +39,19 @@ _ISO = re.compile(
 
 
 def parse_datetime(value: Any) -> datetime | None:
-    """An aware datetime from ISO 8601 text (lenient about `Z`, digits and precision)."""
+    """An aware datetime from ISO 8601 text (lenient about `Z`, digits and precision).
+
+    Never raises: a value no datetime can hold (`1e300`, an offset of `+99:99`, year
+    0) is None, like any other unreadable value. Callers that must tell "absent" from
+    "unreadable" check whether the input was None.
+    """
+    try:
+        return _parse_datetime(value)
+    except (ValueError, OverflowError, OSError, TypeError):
+        return None
+
+
+def _parse_datetime(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -79,29 +93,44 @@ def _zone(text: str | None) -> timezone:
 
 
 def as_int(value: Any) -> int | None:
-    """Integers that may arrive as strings in older API eras ("60")."""
+    """Integers that may arrive as strings in older API eras ("60"); None if unreadable.
+
+    Never raises: `Infinity`, `"1e999"` and `NaN` (all valid to Python's JSON reader)
+    are unreadable, not an `OverflowError` in the middle of a stream.
+    """
     if value is None or isinstance(value, bool):
         return None
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         try:
             return int(float(value))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return None
 
 
 def as_float(value: Any) -> float | None:
+    """A finite float, or None (absent, unreadable, infinite or NaN)."""
     try:
-        return None if value is None or isinstance(value, bool) else float(value)
-    except (TypeError, ValueError):
+        number = None if value is None or isinstance(value, bool) else float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if number is not None and math.isfinite(number) else None
+
+
+_TRUE = frozenset({"true", "1", "yes", "on"})
 
 
 def as_bool(value: Any) -> bool:
+    """JSON booleans, and the strings older eras send ("true", "false", "1")."""
     if isinstance(value, str):
-        return value.strip().lower() in {"true", "1", "yes", "on"}
+        return value.strip().lower() in _TRUE
     return bool(value)
+
+
+def as_optional_bool(value: Any) -> bool | None:
+    """`as_bool`, keeping None for "not sent" (an event's `public`, say)."""
+    return None if value is None else as_bool(value)
 
 
 def as_str(value: Any) -> str | None:
