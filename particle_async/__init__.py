@@ -9,6 +9,8 @@ async with Particle(token=...) as cloud:
             ...
 """
 
+import logging as _logging
+
 from ._client import DEFAULT_BASE_URL, Particle
 from ._errors import (
     APIError,
@@ -35,6 +37,7 @@ from ._errors import (
 from ._options import NOT_GIVEN, NotGiven
 from ._paging import Page, Pager
 from ._ratelimit import Limiter, RateLimiter, RateLimiterStatistics
+from ._redact import install_log_redaction as _install_log_redaction
 from ._retry import RetryPolicy
 from ._version import __version__
 from .models import (
@@ -87,3 +90,7 @@ __all__ = [
     "VariableValue",
     "__version__",
 ]
+
+# Library convention: no output unless the application configures logging.
+_logging.getLogger("particle_async").addHandler(_logging.NullHandler())
+_install_log_redaction()
