@@ -63,6 +63,7 @@ __all__ = [
     "TimeoutTypes",
     "Transport",
     "current_endpoint",
+    "forget_endpoint",
 ]
 
 log = logging.getLogger("particle_async")
@@ -85,6 +86,11 @@ DEFAULT: Any = NOT_GIVEN
 """Deprecated spelling of `NOT_GIVEN`, kept for the per-call `timeout=` arguments."""
 
 _endpoint: contextvars.ContextVar[str] = contextvars.ContextVar("particle_endpoint", default="")
+
+
+def forget_endpoint() -> None:
+    """Start a call with no answer recorded (see `current_endpoint`)."""
+    _endpoint.set("")
 
 
 def current_endpoint() -> str:

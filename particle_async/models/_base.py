@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 import attrs
+
+from .._errors import ResponseDecodeError
+from .._redact import redact_text
+from .._transport import current_endpoint
 
 __all__ = [
     "Model",
@@ -26,6 +30,7 @@ __all__ = [
     "as_str",
     "as_tuple",
     "parse_datetime",
+    "shape_error",
     "wire",
 ]
 
@@ -160,6 +165,14 @@ def wire(
     return attrs.field(default=default, metadata=meta, repr=repr)
 
 
+def shape_error(expected: str, got: Any) -> ResponseDecodeError:
+    """The error for an answer of the wrong shape, naming the endpoint that sent it."""
+    endpoint = current_endpoint()
+    where = f" from {endpoint}" if endpoint else ""
+    sample = redact_text(repr(got)[:80])
+    return ResponseDecodeError(f"expected {expected}{where}, got {type(got).__name__}: {sample}")
+
+
 _SPECS: dict[type, tuple[tuple[str, str, Callable[[Any], Any] | None], ...]] = {}
 
 
@@ -183,9 +196,13 @@ class Model:
 
     @classmethod
     def from_api(cls: type[M], data: Any) -> M:
-        """Build from one JSON object; absent keys take the field default."""
+        """Build from one JSON object; absent keys take the field default.
+
+        Anything but an object (`null`, a number, a list) is `ResponseDecodeError`
+        naming the endpoint that sent it: an empty `Device(id='')` would only fail later.
+        """
         if not isinstance(data, Mapping):
-            data = {"value": data}
+            raise shape_error(f"a JSON object for {cls.__name__}", data)
         kwargs: dict[str, Any] = {}
         for name, key, convert in _spec(cls):
             if key in data:
@@ -195,7 +212,12 @@ class Model:
 
     @classmethod
     def list_from_api(cls: type[M], items: Any) -> list[M]:
-        return [cls.from_api(item) for item in items or ()]
+        """Build each item of a JSON list (`null` is an empty list)."""
+        if items is None:
+            return []
+        if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
+            raise shape_error(f"a JSON list of {cls.__name__}", items)
+        return [cls.from_api(item) for item in items]
 
     def get(self, key: str, default: Any = None) -> Any:
         """Any field the API sent, by its wire name, modelled or not."""
