@@ -28,7 +28,7 @@ from ..models.events import Event, event_ttl
 
 __all__ = ["SPEEDUPS", "to_event"]
 
-_scan = json.JSONDecoder().scan_once
+_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _fromiso = datetime.fromisoformat
 _UTC = timezone.utc
 _WHITESPACE = " \t\r\n"
