@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import statistics
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from particle_async import Particle
+if TYPE_CHECKING:  # imported when first used: see benchmarks/__init__.py and construct.py
+    from particle_async import Particle
 
 __all__ = [
     "TOKEN",
@@ -15,6 +17,7 @@ __all__ = [
     "max_in_window",
     "median",
     "percentile",
+    "ratio_median",
     "rss_bytes",
     "sdk_client",
 ]
@@ -24,6 +27,8 @@ TOKEN = "0" * 40  # the loopback server accepts anything; the fake cloud has its
 
 def sdk_client(base_url: str, token: str = TOKEN) -> Particle:
     """A client with the rate limiter off: throughput benchmarks measure the stream."""
+    from particle_async import Particle
+
     return Particle(token=token, base_url=base_url, rate_limiter=None)
 
 
@@ -38,6 +43,13 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")
+
+
+def ratio_median(numerators: Sequence[float], denominators: Sequence[float]) -> float:
+    """The median of same-round ratios `a[i] / b[i]`: each ratio compares two figures
+    taken under the same machine conditions, so load that swings between rounds cancels
+    (the ratio of two medians would mix rounds)."""
+    return median([a / b for a, b in zip(numerators, denominators, strict=True) if b])
 
 
 def max_in_window(times: Sequence[float], window: float = 1.0) -> int:
@@ -70,11 +82,13 @@ def fmt_rate(value: float) -> str:
 
 
 class Table:
-    """A plain-text table printed as rows arrive (right-aligned, columns fixed up front)."""
+    """A plain-text table printed as rows arrive (right-aligned, columns fixed up front;
+    each column at least as wide as its header)."""
 
-    def __init__(self, title: str, columns: Sequence[str], widths: Sequence[int]):
+    def __init__(self, title: str, columns: Sequence[str], widths: Sequence[int] = ()):
         self.columns = list(columns)
-        self.widths = list(widths)
+        given = list(widths) + [0] * (len(self.columns) - len(widths))
+        self.widths = [max(w, len(c)) for w, c in zip(given, self.columns, strict=True)]
         print(f"\n== {title}")
         self._print(self.columns)
         print("  ".join("-" * w for w in self.widths))

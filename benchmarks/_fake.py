@@ -27,7 +27,7 @@ import time
 from types import TracebackType
 from typing import Any
 
-from ._proc import stop_child
+from ._proc import start_helper, stop_child
 
 __all__ = ["FakeCloudProcess"]
 
@@ -46,12 +46,7 @@ class FakeCloudProcess:
         self.devices: dict[str, str] = {}
 
     def __enter__(self) -> FakeCloudProcess:
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks._fake", *self._args],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        self._proc = start_helper("benchmarks._fake", *self._args)
         hello = json.loads(self._readline())
         self.base_url, self.token, self.devices = (
             hello["base_url"],

@@ -35,7 +35,7 @@ import time
 from functools import lru_cache
 from types import TracebackType
 
-from ._proc import stop_child
+from ._proc import start_helper, stop_child
 
 __all__ = ["DEVICE_ID", "LoopbackServer", "frame"]
 
@@ -154,12 +154,7 @@ class LoopbackServer:
         self.port = 0
 
     def __enter__(self) -> LoopbackServer:
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks._server"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        self._proc = start_helper("benchmarks._server")
         assert self._proc.stdout is not None
         line = self._proc.stdout.readline()
         if not line.startswith("PORT "):

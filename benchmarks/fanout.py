@@ -1,34 +1,40 @@
-"""2. Fan-out: one upstream through `cloud.events.hub()` to C consumers, vs C connections.
+"""2. Fan-out: one upstream through `cloud.events.hub()` to C consumers.
 
-Two runs per configuration, both against the loopback server's `/stamped` mode, whose
-event `data` is the server's monotonic clock (ns) at the moment it wrote the frame:
+For each consumer count C (`--consumers 1000,10000`), against the loopback server's
+`/stamped` mode, whose event `data` is the server's monotonic clock (ns) when it wrote
+the frame:
 
-- saturated: the server writes M = D / C events as fast as it can (D deliveries in all);
-  we report deliveries per second (C x M over the time until every consumer has them);
-- paced: the server writes at R = L / C events/s for a fixed offered load of L deliveries
-  per second; we report p50 / p99 latency from server write to consumer receipt
-  (`time.monotonic_ns()` when the consumer's `async for` hands over the event).
+- paced: the server writes `--rate` events/s (10) for `--paced-seconds` (2 s); p50 and
+  p99 latency from the server's write to the consumer's receipt (`time.monotonic_ns()`
+  when the consumer's `async for` hands the event over), over every delivery;
+- saturated: the server writes D / C events as fast as it can (D = 100,000 deliveries);
+  deliveries/s = C x events over the time until every consumer has them all.
 
-"hub" is one upstream connection, C consumers created before `async with hub` (so
-nothing slips past), each drained by its own task with `max_queue` large enough that
-nothing is dropped (drops are counted and shown if they happen). "per-conn" is C
-independent `cloud.events.subscribe()` streams, each with its own connection and task.
-Streams are told not to reconnect during the run (the server closes after M events).
+C consumers are created before `async with hub` (so nothing slips past), each drained by
+its own task, with `max_queue` large enough that nothing is dropped (drops are counted).
+With `--per-conn`, counts up to 1,000 are also run as C independent `subscribe()`
+streams, for comparison. Streams are told not to reconnect (the server closes after
+its last event).
+
+join/leave: `hub.subscribe()` `--joins` consumers (30,000), then `aclose()` each, on a hub
+that is not started (the data structure alone, no events); the same for a tenth as many:
+with O(1) join and leave the time per operation does not grow with the count.
+
+Each round runs in a fresh child process per side; figures are medians over rounds.
 """
 
 from __future__ import annotations
 
+import argparse
 import time
+from typing import Any
 
-import anyio
+from ._common import Table, fmt_rate, median, percentile
+from ._harness import Context, run_child
 
-from particle_async.streaming import BackoffPolicy, Consumer, EventStream
-
-from ._common import Table, fmt_rate, percentile, sdk_client
-from ._server import LoopbackServer
-
-NO_RECONNECT = BackoffPolicy(initial=60.0, cap=60.0)  # the run ends long before a retry
-DEADLINE = 60.0
+DEADLINE = 120.0
+DELIVERIES = 100_000
+TARGETS = {1000: 10.0, 10000: 100.0}  # issue 14: p99 ms by consumer count
 
 
 class Run:
@@ -40,15 +46,17 @@ class Run:
         self.dropped = 0
         self.elapsed = 0.0
 
-    @property
-    def rate(self) -> float:
-        return self.delivered / self.elapsed if self.elapsed else 0.0
+    def figures(self) -> dict[str, float]:
+        return {
+            "rate": self.delivered / self.elapsed if self.elapsed else 0.0,
+            "p50_ms": percentile(self.latencies_ns, 50) / 1e6,
+            "p99_ms": percentile(self.latencies_ns, 99) / 1e6,
+            "dropped": self.dropped,
+            "delivered": self.delivered,
+        }
 
-    def p(self, q: float) -> str:
-        return f"{percentile(self.latencies_ns, q) / 1e6:.2f}"
 
-
-async def _drain_consumer(consumer: Consumer, m: int, run: Run) -> None:
+async def _drain_consumer(consumer: Any, m: int, run: Run) -> None:
     now = time.monotonic_ns
     record = run.latencies_ns.append
     got = 0
@@ -65,6 +73,8 @@ class _Countdown:
     """Sets `done` when `count` drainers have finished."""
 
     def __init__(self, count: int) -> None:
+        import anyio
+
         self.count = count
         self.done = anyio.Event()
 
@@ -74,16 +84,26 @@ class _Countdown:
             self.done.set()
 
 
+def _no_reconnect() -> Any:
+    from particle_async.streaming import BackoffPolicy
+
+    return BackoffPolicy(initial=60.0, cap=60.0)  # the run ends long before a retry
+
+
 async def hub_run(url: str, consumers: int, m: int) -> Run:
+    import anyio
+
+    from ._common import sdk_client
+
     run = Run()
     countdown = _Countdown(consumers)
 
-    async def drain(consumer: Consumer) -> None:
+    async def drain(consumer: Any) -> None:
         await _drain_consumer(consumer, m, run)
         countdown.tick()
 
     async with sdk_client(url) as cloud:
-        hub = cloud.events.hub("temp", backoff=NO_RECONNECT)
+        hub = cloud.events.hub("temp", backoff=_no_reconnect())
         subs = [hub.subscribe("temp", max_queue=max(m, 1000)) for _ in range(consumers)]
         with anyio.fail_after(DEADLINE):
             async with anyio.create_task_group() as tg:
@@ -96,7 +116,7 @@ async def hub_run(url: str, consumers: int, m: int) -> Run:
     return run
 
 
-async def _drain_stream(stream: EventStream, m: int, run: Run) -> None:
+async def _drain_stream(stream: Any, m: int, run: Run) -> None:
     now = time.monotonic_ns
     record = run.latencies_ns.append
     got = 0
@@ -110,9 +130,15 @@ async def _drain_stream(stream: EventStream, m: int, run: Run) -> None:
 
 
 async def per_connection_run(url: str, connections: int, m: int) -> Run:
+    import anyio
+
+    from ._common import sdk_client
+
     run = Run()
     async with sdk_client(url) as cloud:
-        streams = [cloud.events.subscribe("temp", backoff=NO_RECONNECT) for _ in range(connections)]
+        streams = [
+            cloud.events.subscribe("temp", backoff=_no_reconnect()) for _ in range(connections)
+        ]
         with anyio.fail_after(DEADLINE):
             start = time.perf_counter()
             async with anyio.create_task_group() as tg:
@@ -122,40 +148,161 @@ async def per_connection_run(url: str, connections: int, m: int) -> Run:
     return run
 
 
-def run(
-    server: LoopbackServer,
-    *,
-    quick: bool = False,
-    deliveries: int = 100_000,
-    offered_load: int = 10_000,
-    paced_seconds: float = 1.5,
-) -> None:
-    if quick:
-        deliveries, paced_seconds = 20_000, 1.0
-    configs = [("per-conn", 10), ("hub", 10), ("per-conn", 100), ("hub", 100), ("hub", 1000)]
-    table = Table(
-        f"2. fan-out: deliveries/s when saturated ({deliveries:,} per run); write-to-receipt "
-        f"latency at {offered_load:,} deliveries/s offered",
-        ["mode", "consumers", "deliveries/s", "vs per-conn", "p50 ms", "p99 ms", "drops"],
-        [10, 9, 12, 11, 8, 8, 6],
-    )
-    per_conn: dict[int, float] = {}
+def one_round(
+    base: str, configs: list[tuple[str, int]], rate: float, seconds: float
+) -> dict[str, Any]:
+    """In a child: for each (mode, C), a paced and a saturated run. `base` is the loopback
+    server's root URL."""
+    import anyio
+
+    out: dict[str, Any] = {}
     for mode, c in configs:
         runner = hub_run if mode == "hub" else per_connection_run
-        m = max(1, deliveries // c)
-        saturated = anyio.run(runner, server.url("stamped", m, 0), c, m)
-        rate = max(1, offered_load // c)
-        m_paced = max(1, int(rate * paced_seconds))
-        paced = anyio.run(runner, server.url("stamped", m_paced, rate), c, m_paced)
-        if mode == "per-conn":
-            per_conn[c] = saturated.rate
-        ratio = f"{saturated.rate / per_conn[c]:.2f}x" if c in per_conn else "-"
-        table.row(
-            mode,
-            c,
-            fmt_rate(saturated.rate),
-            ratio,
-            paced.p(50),
-            paced.p(99),
-            saturated.dropped + paced.dropped,
-        )
+        m_sat = max(1, DELIVERIES // c)
+        m_paced = max(1, int(rate * seconds))
+        paced = anyio.run(runner, f"{base}/stamped/{m_paced}/{rate:g}", c, m_paced).figures()
+        saturated = anyio.run(runner, f"{base}/stamped/{m_sat}/0", c, m_sat).figures()
+        out[f"{mode}:{c}"] = {
+            "paced": paced,
+            "saturated": saturated,
+            "expected": c * m_paced,
+        }
+    return out
+
+
+def join_leave(counts: list[int]) -> dict[str, dict[str, float]]:
+    """In a child: seconds to join `count` consumers to an unstarted hub, then to let each
+    leave (`aclose()`), in join order."""
+    import anyio
+
+    from ._common import sdk_client
+
+    async def main() -> dict[str, dict[str, float]]:
+        out = {}
+        async with sdk_client("http://127.0.0.1:9") as cloud:  # never connects
+            for count in counts:
+                hub = cloud.events.hub("temp")
+                start = time.perf_counter()
+                consumers = [hub.subscribe("temp") for _ in range(count)]
+                joined = time.perf_counter()
+                for consumer in consumers:
+                    await consumer.aclose()
+                left = time.perf_counter()
+                if hub.consumers:
+                    raise RuntimeError("consumers left behind")
+                out[str(count)] = {"join_s": joined - start, "leave_s": left - joined}
+        return out
+
+    return anyio.run(main)
+
+
+# -- the parent ---------------------------------------------------------------------
+
+
+def _counts(text: str) -> list[int]:
+    return [int(part.replace("_", "")) for part in text.split(",") if part]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("fanout")
+    group.add_argument(
+        "--consumers", type=_counts, default=[1000, 10000], help="hub consumer counts (1000,10000)"
+    )
+    group.add_argument("--rate", type=float, default=10.0, help="paced events/s (10)")
+    group.add_argument("--paced-seconds", type=float, default=2.0, help="paced run length (2)")
+    group.add_argument("--joins", type=int, default=30_000, help="join/leave count (30000)")
+    group.add_argument(
+        "--per-conn", action="store_true", help="also one connection per consumer, C <= 1000"
+    )
+
+
+def _collect(ctx: Context, function: str, rounds: int, **kwargs: Any) -> dict[str, list[Any]]:
+    results: dict[str, list[Any]] = {side.name: [] for side in ctx.sides}
+    for r in range(rounds):
+        for side in ctx.sides if r % 2 == 0 else ctx.sides[::-1]:
+            results[side.name].append(run_child(side, "fanout", function, **kwargs))
+    return results
+
+
+def run(ctx: Context) -> None:
+    options = ctx.options
+    counts = sorted({min(c, 1000) for c in options.consumers}) if ctx.quick else options.consumers
+    seconds = 1.0 if ctx.quick else options.paced_seconds
+    rounds = ctx.rounds(3)
+    configs = [("hub", c) for c in counts]
+    if options.per_conn:
+        configs = [("per-conn", c) for c in counts if c <= 1000] + configs
+    base = ctx.server.url().rstrip("/")
+    results = _collect(ctx, "one_round", rounds, base=base, configs=configs, rate=options.rate, seconds=seconds)  # fmt: skip
+    names = [side.name for side in ctx.sides]
+    table = Table(
+        f"2. fan-out: p50/p99 server write -> consumer at {options.rate:g} events/s for "
+        f"{seconds:g} s; deliveries/s saturated ({DELIVERIES:,} per run); median of {rounds}",
+        ["mode", "consumers", *(f"p50 ms {s}" for s in names), *(f"p99 ms {s}" for s in names),
+         *(f"deliveries/s {s}" for s in names), *(f"drops {s}" for s in names)],
+        [8, 9],
+    )  # fmt: skip
+    p99: dict[tuple[str, int], float] = {}
+    for mode, c in configs:
+        key = f"{mode}:{c}"
+        cells: dict[str, list[str]] = {"p50": [], "p99": [], "rate": [], "drops": []}
+        for side in names:
+            rs = [r[key] for r in results[side]]
+            _check_delivered(rs, key, side)
+            p99[side, c] = median([r["paced"]["p99_ms"] for r in rs])
+            cells["p50"].append(f"{median([r['paced']['p50_ms'] for r in rs]):.2f}")
+            cells["p99"].append(f"{p99[side, c]:.2f}")
+            cells["rate"].append(fmt_rate(median([r["saturated"]["rate"] for r in rs])))
+            drops = sum(r["paced"]["dropped"] + r["saturated"]["dropped"] for r in rs)
+            cells["drops"].append(str(drops))
+        table.row(mode, f"{c:,}", *cells["p50"], *cells["p99"], *cells["rate"], *cells["drops"])
+        target = TARGETS.get(c)
+        if mode == "hub" and target is not None:
+            ctx.add(
+                f"hub, {c:,} consumers, {options.rate:g} events/s: p99 write -> consumer",
+                {side: f"{p99[side, c]:.1f} ms" for side in names},
+                f"< {target:g} ms",
+                p99[names[-1], c] < target,
+            )
+    _join_leave(ctx, names, rounds)
+
+
+def _check_delivered(rounds: list[Any], key: str, side: str) -> None:
+    for r in rounds:
+        got = r["paced"]["delivered"] + r["paced"]["dropped"]
+        if got != r["expected"]:
+            raise RuntimeError(f"{key} [{side}]: {got} deliveries, expected {r['expected']}")
+
+
+def _join_leave(ctx: Context, names: list[str], rounds: int) -> None:
+    joins = 3000 if ctx.quick else ctx.options.joins
+    counts = [max(1, joins // 10), joins]
+    results = _collect(ctx, "join_leave", rounds, counts=counts)
+    table = Table(
+        f"2b. hub join/leave: subscribe() then aclose() each, unstarted hub; median of {rounds}",
+        ["consumers", *(f"join s {s}" for s in names), *(f"leave s {s}" for s in names),
+         *(f"us/op {s}" for s in names)],
+        [9],
+    )  # fmt: skip
+    per_op: dict[tuple[str, int], float] = {}
+    totals: dict[str, float] = {}
+    for count in counts:
+        cells: dict[str, list[str]] = {"join": [], "leave": [], "op": []}
+        for side in names:
+            join = median([r[str(count)]["join_s"] for r in results[side]])
+            leave = median([r[str(count)]["leave_s"] for r in results[side]])
+            per_op[side, count] = (join + leave) / (2 * count) * 1e6
+            totals[side] = join + leave
+            cells["join"].append(f"{join:.3f}")
+            cells["leave"].append(f"{leave:.3f}")
+            cells["op"].append(f"{per_op[side, count]:.2f}")
+        table.row(f"{count:,}", *cells["join"], *cells["leave"], *cells["op"])
+    small, large = counts
+    growth = {side: per_op[side, large] / per_op[side, small] for side in names}
+    print(
+        f"   us/op at {large:,} over us/op at {small:,} (1.0 when join and leave are O(1)): "
+        + ", ".join(f"{side} {growth[side]:.2f}x" for side in names)
+    )
+    values = {side: f"{totals[side]:.2f} s, {growth[side]:.1f}x/op" for side in names}
+    after = names[-1]
+    ctx.add(f"hub join + leave of {large:,} consumers (time)", values, "O(1): < 1.5x per op", growth[after] < 1.5)  # fmt: skip

@@ -1,21 +1,30 @@
-"""1. Stream throughput: N events over one connection, decoded, by four clients.
+"""1. Stream throughput: N events over one connection, decoded, timed first to last event.
 
 Every client reads the same `/burst/<n>` answer of the loopback server (n pre-built
 Particle frames written as fast as the socket takes them) and stops after n events:
 
-- particle_async: `cloud.events.subscribe("temp")` -> typed `Event`s (decoder with size
-  caps, client-side prefix check, JSON envelope -> attrs model with a parsed datetime,
-  counters, reconnect machinery and an idle timer armed around every read);
+- particle_async `cloud.events.subscribe("temp")` -> typed `Event`s, twice: with the
+  core install's stdlib JSON ("core": `_convert._envelope` swapped for
+  `_envelope_stdlib` for those rounds) and with the library's automatic choice
+  ("speedups": orjson, when the `speedups` extra is installed);
 - httpx-sse: `aconnect_sse` + `aiter_sse()` + `json.loads(sse.data)` (a dict, no model);
-- aiohttp-sse-client: `EventSource` + `json.loads(event.data)`;
-- raw socket: asyncio streams, split on blank lines and count: the floor.
+- the httpx floor: `httpx` `aiter_raw()`, split on blank lines, `json.loads` of each
+  `data:` line; what any httpx-based SSE client must at least do;
+- with `--extra-clients`: aiohttp-sse-client + `json.loads`, and a raw asyncio socket
+  that only splits frames (no HTTP client, no JSON).
 
-Rounds are interleaved (each client once per round) and the median rate is reported.
-`--profile` runs particle_async once more under cProfile and prints the top entries.
+Throughput is timed from the first event to the last, so connection setup does not
+dilute it; "setup" (client construction + connect + first event) is its own figure.
+
+Each round is one fresh child process per library side, running every client once
+(after a 1,000-event warm-up of each), in an order rotated per round; the ratios are the
+median of same-round ratios. `--profile` adds per-step costs and a cProfile of one run
+(this tree's library, in this process).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import cProfile
 import io
@@ -24,41 +33,76 @@ import pstats
 import time
 import timeit
 from collections.abc import Awaitable, Callable
+from typing import Any
 
-import aiohttp
-import httpx
-from aiohttp_sse_client import client as sse_client
-from httpx_sse import aconnect_sse
-
-from particle_async.models._base import parse_datetime
-from particle_async.models.events import Event
-from particle_async.streaming import SSEDecoder
-from particle_async.streaming._convert import to_event
-
-from ._common import TOKEN, Table, fmt_rate, median, sdk_client
-from ._server import DEVICE_ID, LoopbackServer, burst_body, frame
+from ._common import TOKEN, Table, fmt_rate, median, ratio_median
+from ._harness import Context, run_child
 
 EVENTS_PATH = "/v1/devices/events/temp"
 HEADERS = {"Authorization": f"Bearer {TOKEN}", "Accept": "text/event-stream"}
 
-Reader = Callable[[str, int], Awaitable[int]]
+CORE = "particle_async core"
+SPEEDUPS = "particle_async speedups"
+HTTPX_SSE = "httpx-sse + json"
+FLOOR = "httpx floor"
+AIOHTTP = "aiohttp-sse-client + json"
+RAW = "raw socket split"
+CLIENTS = [CORE, SPEEDUPS, HTTPX_SSE, FLOOR]
+EXTRA = [AIOHTTP, RAW]
+LABELS = {
+    CORE: "particle_async subscribe(), core (stdlib json)",
+    SPEEDUPS: "particle_async subscribe(), speedups extra",
+    HTTPX_SSE: "httpx-sse aiter_sse() + json.loads",
+    FLOOR: "httpx floor: aiter_raw + split + json.loads",
+    AIOHTTP: "aiohttp-sse-client + json.loads",
+    RAW: "raw socket, split frames only",
+}
 
 
-async def read_particle_async(base_url: str, n: int) -> int:
+class Clock:
+    """Marks of one read: start (before the client is built), first and last event."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.first = 0.0
+        self.last = 0.0
+        self.count = 0
+
+    def figures(self, n: int) -> dict[str, float]:
+        if self.count != n:
+            raise RuntimeError(f"got {self.count} events, expected {n}")
+        return {
+            "rate": (n - 1) / (self.last - self.first),
+            "setup_ms": (self.first - self.start) * 1e3,
+        }
+
+
+async def read_particle_async(base_url: str, n: int) -> Clock:
+    from ._common import sdk_client
+
+    clock = Clock()
     count = 0
     last = None
     async with sdk_client(base_url) as cloud, cloud.events.subscribe("temp") as stream:
         async for event in stream:
-            last = event
             count += 1
-            if count == n:
+            if count == 1:
+                clock.first = time.perf_counter()
+            elif count == n:
+                last = event
                 break
-    if last is None or last.data != "21.5":
+    clock.last = time.perf_counter()
+    clock.count = count
+    if n > 1 and (last is None or last.data != "21.5" or last.published_at is None):
         raise RuntimeError(f"unexpected last event {last!r}")
-    return count
+    return clock
 
 
-async def read_httpx_sse(base_url: str, n: int) -> int:
+async def read_httpx_sse(base_url: str, n: int) -> Clock:
+    import httpx
+    from httpx_sse import aconnect_sse
+
+    clock = Clock()
     count = 0
     async with (
         httpx.AsyncClient(timeout=None) as client,
@@ -67,12 +111,50 @@ async def read_httpx_sse(base_url: str, n: int) -> int:
         async for sse in source.aiter_sse():
             json.loads(sse.data)
             count += 1
-            if count == n:
+            if count == 1:
+                clock.first = time.perf_counter()
+            elif count == n:
                 break
-    return count
+    clock.last = time.perf_counter()
+    clock.count = count
+    return clock
 
 
-async def read_aiohttp_sse_client(base_url: str, n: int) -> int:
+async def read_httpx_floor(base_url: str, n: int) -> Clock:
+    """The floor for an httpx-based client: raw bytes, frames split on blank lines, the
+    JSON of each data line decoded; no SSE field parsing beyond that, no objects."""
+    import httpx
+
+    clock = Clock()
+    count = 0
+    loads = json.loads
+    async with (
+        httpx.AsyncClient(timeout=None) as client,
+        client.stream("GET", base_url + EVENTS_PATH, headers=HEADERS) as response,
+    ):
+        tail = b""
+        async for chunk in response.aiter_raw():
+            frames = (tail + chunk).split(b"\n\n")
+            tail = frames.pop()
+            for frame in frames:
+                for line in frame.split(b"\n"):
+                    if line.startswith(b"data:"):
+                        loads(line[5:])
+                        count += 1
+                        if count == 1:
+                            clock.first = time.perf_counter()
+            if count >= n:
+                break
+    clock.last = time.perf_counter()
+    clock.count = min(count, n)
+    return clock
+
+
+async def read_aiohttp_sse_client(base_url: str, n: int) -> Clock:
+    import aiohttp
+    from aiohttp_sse_client import client as sse_client
+
+    clock = Clock()
     count = 0
     async with (
         aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None)) as session,
@@ -81,13 +163,18 @@ async def read_aiohttp_sse_client(base_url: str, n: int) -> int:
         async for event in source:
             json.loads(event.data)
             count += 1
-            if count == n:
+            if count == 1:
+                clock.first = time.perf_counter()
+            elif count == n:
                 break
-    return count
+    clock.last = time.perf_counter()
+    clock.count = count
+    return clock
 
 
-async def read_raw_socket(base_url: str, n: int) -> int:
-    """The floor: bytes off the socket, split into frames, nothing decoded."""
+async def read_raw_socket(base_url: str, n: int) -> Clock:
+    """Bytes off an asyncio socket, split into frames, nothing decoded."""
+    clock = Clock()
     host_port, _, prefix = base_url.removeprefix("http://").partition("/")
     host, port = host_port.split(":")
     reader, writer = await asyncio.open_connection(host, int(port))
@@ -103,15 +190,151 @@ async def read_raw_socket(base_url: str, n: int) -> int:
                 break
             parts = (tail + data).split(b"\n\n")
             tail = parts.pop()
+            if frames <= 0 < frames + len(parts):
+                clock.first = time.perf_counter()
             frames += len(parts)
-        return min(frames, n)
     finally:
         writer.close()
+    clock.last = time.perf_counter()
+    clock.count = min(frames, n)
+    return clock
+
+
+Reader = Callable[[str, int], Awaitable[Clock]]
+READERS: dict[str, Reader] = {
+    CORE: read_particle_async,
+    SPEEDUPS: read_particle_async,
+    HTTPX_SSE: read_httpx_sse,
+    FLOOR: read_httpx_floor,
+    AIOHTTP: read_aiohttp_sse_client,
+    RAW: read_raw_socket,
+}
+
+
+async def _read(client: str, url: str, n: int) -> Clock:
+    from ._compat import json_mode
+
+    if client in (CORE, SPEEDUPS):
+        json_mode("core" if client == CORE else "speedups")
+    return await READERS[client](url, n)
+
+
+def one_round(url: str, warm_url: str, n: int, clients: list[str], offset: int) -> dict[str, Any]:
+    """In a child: warm every client up, then each reads n events once, in an order
+    rotated by `offset`. Figures per client, and whether the speedups path exists."""
+    from ._compat import speedups_available
+
+    async def main() -> dict[str, Any]:
+        for client in clients:
+            await _read(client, warm_url, 1000)
+        shift = offset % len(clients)
+        figures = {}
+        for client in clients[shift:] + clients[:shift]:
+            figures[client] = (await _read(client, url, n)).figures(n)
+        return figures
+
+    figures = asyncio.run(main())
+    return {"clients": figures, "speedups": speedups_available()}
+
+
+# -- the parent ---------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("stream")
+    group.add_argument("--events", type=int, default=100_000, help="events per read (100000)")
+    group.add_argument(
+        "--extra-clients",
+        action="store_true",
+        help="also aiohttp-sse-client and a raw socket reader",
+    )
+
+
+def _collect(ctx: Context, n: int, rounds: int, clients: list[str]) -> dict[str, list[Any]]:
+    """Rounds interleaved across sides (alternating which side goes first)."""
+    url, warm = ctx.server.url("burst", n), ctx.server.url("burst", 1000)
+    results: dict[str, list[Any]] = {side.name: [] for side in ctx.sides}
+    for r in range(rounds):
+        order = ctx.sides if r % 2 == 0 else ctx.sides[::-1]
+        for side in order:
+            value = run_child(
+                side, "stream", "one_round", url=url, warm_url=warm, n=n, clients=clients, offset=r
+            )
+            results[side.name].append(value)
+    return results
+
+
+def _series(rounds: list[Any], client: str, key: str) -> list[float]:
+    return [float(r["clients"][client][key]) for r in rounds]
+
+
+def run(ctx: Context) -> None:
+    n = 20_000 if ctx.quick else ctx.options.events
+    rounds = ctx.rounds(5)
+    clients = CLIENTS + (EXTRA if ctx.options.extra_clients else [])
+    results = _collect(ctx, n, rounds, clients)
+    names = [side.name for side in ctx.sides]
+    table = Table(
+        f"1. stream: {n:,} events over one connection, timed first -> last event "
+        f"(median of {rounds} interleaved rounds; ratios: median of same-round ratios)",
+        ["client", *(f"events/s {s}" for s in names), *(f"vs httpx-sse {s}" for s in names),
+         *(f"vs floor {s}" for s in names), *(f"setup ms {s}" for s in names)],
+        [44],
+    )  # fmt: skip
+    ratios: dict[tuple[str, str, str], float] = {}
+    for client in clients:
+        cells: dict[str, list[str]] = {"rate": [], "sse": [], "floor": [], "setup": []}
+        for side in names:
+            rs = results[side]
+            rate = _series(rs, client, "rate")
+            sse = ratio_median(rate, _series(rs, HTTPX_SSE, "rate"))
+            floor = ratio_median(rate, _series(rs, FLOOR, "rate"))
+            ratios[side, client, "sse"], ratios[side, client, "floor"] = sse, floor
+            cells["rate"].append(fmt_rate(median(rate)))
+            cells["sse"].append(f"{sse:.2f}x")
+            cells["floor"].append(f"{floor:.2f}")
+            cells["setup"].append(f"{median(_series(rs, client, 'setup_ms')):.1f}")
+        table.row(LABELS[client], *cells["rate"], *cells["sse"], *cells["floor"], *cells["setup"])
+    speedups = {side: bool(results[side][0]["speedups"]) for side in names}
+    for side, has in speedups.items():
+        if not has:
+            print(f"   {side}: no speedups path in this library: both particle_async rows are core")
+    print(
+        "   setup ms: from building the client to the first event (construction, connect,"
+        " request, preamble)"
+    )
+    _summarize(ctx, names, ratios)
+    if ctx.options.profile:
+        _profile(ctx, n, ctx.options.profile)
+
+
+def _summarize(ctx: Context, names: list[str], ratios: dict[tuple[str, str, str], float]) -> None:
+    def figures(client: str, kind: str, fmt: str) -> dict[str, str]:
+        return {side: format(ratios[side, client, kind], fmt) for side in names}
+
+    after = names[-1]
+    for client, label, target in (
+        (CORE, "core install", 1.3),
+        (SPEEDUPS, "speedups extra", 1.5),
+    ):
+        values = {k: v + "x" for k, v in figures(client, "sse", ".2f").items()}
+        met = ratios[after, client, "sse"] >= target
+        ctx.add(f"stream vs httpx-sse + json.loads, {label}", values, f">= {target}x", met)
+    for client, label in ((CORE, "core"), (SPEEDUPS, "speedups")):
+        met = ratios[after, client, "floor"] >= 0.9
+        ctx.add(f"stream as a fraction of the httpx floor, {label}", figures(client, "floor", ".2f"), ">= 0.9", met)  # fmt: skip
+
+
+# -- profiling (this tree's library, in this process) --------------------------------------
 
 
 def decode_only(n: int, rounds: int = 3) -> float:
-    """particle_async's decoder + `to_event` over the same bytes, no I/O: events/s
-    (median of `rounds`)."""
+    """particle_async's decoder + `to_event` over the same bytes, no I/O: events/s."""
+    from particle_async.streaming import SSEDecoder
+    from particle_async.streaming._convert import to_event
+
+    from ._server import burst_body
+
     body = burst_body(n)
     chunks = [body[i : i + 65536] for i in range(0, len(body), 65536)]
     rates = []
@@ -129,9 +352,14 @@ def decode_only(n: int, rounds: int = 3) -> float:
 
 def components() -> list[tuple[str, float]]:
     """Microseconds per event of each step of particle_async's per-event hot path."""
+    from particle_async.models._base import parse_datetime
+    from particle_async.streaming import SSEDecoder
+    from particle_async.streaming._convert import to_event
+
+    from ._server import frame
+
     payload = frame("21.5").split(b"data: ", 1)[1].strip().decode()
-    envelope = json.loads(payload)
-    published = envelope["published_at"]
+    published = json.loads(payload)["published_at"]
     blob = frame("21.5") * 1000
 
     def per_event(fn: Callable[[], object], repeat: int, per_call: int = 1) -> float:
@@ -142,87 +370,21 @@ def components() -> list[tuple[str, float]]:
         ("SSEDecoder.feed (per event)", per_event(lambda: SSEDecoder().feed(blob), 50, 1000)),
         ("json.loads(envelope)", per_event(lambda: json.loads(payload), 50_000)),
         ("parse_datetime(published_at)", per_event(lambda: parse_datetime(published), 50_000)),
-        (
-            "Event(...) (frozen attrs, 10 fields)",
-            per_event(
-                lambda: Event(
-                    name="temp",
-                    data="21.5",
-                    ttl=60,
-                    published_at=None,
-                    device_id=DEVICE_ID,
-                    product_id=None,
-                    version=None,
-                    public=None,
-                    raw=envelope,
-                ),
-                50_000,
-            ),
-        ),
-        (
-            "to_event (all of the above but feed)",
-            per_event(lambda: to_event("temp", payload), 50_000),
-        ),
-    ]
+        ("to_event (envelope, fields, Event)", per_event(lambda: to_event("temp", payload), 50_000)),
+    ]  # fmt: skip
 
 
-CLIENTS: dict[str, Reader] = {
-    "particle_async subscribe()": read_particle_async,
-    "httpx-sse aiter_sse+json": read_httpx_sse,
-    "aiohttp-sse-client+json": read_aiohttp_sse_client,
-    "raw socket split (floor)": read_raw_socket,
-}
-
-
-async def _timed(reader: Reader, url: str, n: int) -> float:
-    start = time.perf_counter()
-    got = await reader(url, n)
-    elapsed = time.perf_counter() - start
-    if got != n:
-        raise RuntimeError(f"{reader.__name__} got {got} events, expected {n}")
-    return n / elapsed
-
-
-async def measure(server: LoopbackServer, n: int, rounds: int) -> dict[str, float]:
-    url = server.url("burst", n)
-    for reader in CLIENTS.values():  # warm-up: imports, connection setup paths, caches
-        await reader(server.url("burst", 1000), 1000)
-    rates: dict[str, list[float]] = {name: [] for name in CLIENTS}
-    for _ in range(rounds):
-        for name, reader in CLIENTS.items():
-            rates[name].append(await _timed(reader, url, n))
-    return {name: median(values) for name, values in rates.items()}
-
-
-def profile(server: LoopbackServer, n: int, top: int = 25) -> str:
-    """cProfile of one particle_async run, sorted by own time."""
-    url = server.url("burst", n)
+def _profile(ctx: Context, n: int, top: int) -> None:
+    url = ctx.server.url("burst", n)
+    print(f"\n-- decoder + to_event alone, no I/O: {decode_only(n):,.0f} events/s")
+    print("-- particle_async per-event steps, no I/O (best of 3):")
+    for label, micros in components():
+        print(f"   {label:40} {micros:6.2f} us")
     profiler = cProfile.Profile()
     profiler.enable()
     asyncio.run(read_particle_async(url, n))
     profiler.disable()
     out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    stats.strip_dirs().sort_stats("tottime").print_stats(top)
-    return out.getvalue()
-
-
-def run(server: LoopbackServer, *, n: int = 100_000, rounds: int = 3, profile_top: int = 0) -> None:
-    rates = asyncio.run(measure(server, n, rounds))
-    base = rates["httpx-sse aiter_sse+json"]
-    table = Table(
-        f"1. stream throughput: {n:,} events over one connection (median of {rounds})",
-        ["client", "events/s", "vs httpx-sse", "us/event"],
-        [28, 12, 12, 9],
-    )
-    for name, rate in rates.items():
-        table.row(name, fmt_rate(rate), f"{rate / base:.2f}x", f"{1e6 / rate:.2f}")
-    decoded = decode_only(n)
-    table.row("  (particle_async decode only)", fmt_rate(decoded), f"{decoded / base:.2f}x", "")
-    print(f"   {f'{decoded:.0f}'} events/s is the decoder + to_event alone, without any I/O")
-    if profile_top:
-        print("\n-- particle_async per-event steps, no I/O (best of 3):")
-        for label, micros in components():
-            print(f"   {label:40} {micros:6.2f} us")
-        print(f"\n-- cProfile of particle_async subscribe(), {n:,} events (top {profile_top}):")
-        print(profile(server, n, profile_top))
+    pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("tottime").print_stats(top)
+    print(f"\n-- cProfile of particle_async subscribe(), {n:,} events (top {top}):")
+    print(out.getvalue())
