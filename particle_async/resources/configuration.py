@@ -83,7 +83,7 @@ class Configuration(Resource):
 
     async def _put_config(self, where: str, body: dict[str, Any]) -> ConfigurationUpdate:
         response: httpx.Response = await self._transport.request(
-            "PUT", where, json_body=body, expect="response"
+            "PUT", where, json_body=body, expect="response", idempotent=True
         )
         try:
             parsed = response.json() if response.content.strip() else {}
@@ -111,6 +111,7 @@ class Configuration(Resource):
             _config_path(product, device_id),
             json_body=dict(schema),
             headers={"Content-Type": SCHEMA_MEDIA_TYPE, "Accept": SCHEMA_MEDIA_TYPE},
+            idempotent=True,
         )
         return dict(body or {})
 
@@ -130,5 +131,6 @@ class Configuration(Resource):
             _config_path(product, device_id),
             json_body={},
             headers={"Content-Type": SCHEMA_MEDIA_TYPE},
+            idempotent=True,
         )
         return ok(body)

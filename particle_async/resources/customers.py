@@ -103,12 +103,13 @@ class Customers(Resource):
             "PUT",
             path("/v1/products/{}/customers/{}", product, email),
             json_body={"password": password},
+            idempotent=True,
         )
         return ok(body)
 
     async def delete(self, product: ProductId, email: str) -> bool:
         """Delete a customer; its tokens and pending claim codes are revoked too."""
         body = await self._transport.request(
-            "DELETE", path("/v1/products/{}/customers/{}", product, email)
+            "DELETE", path("/v1/products/{}/customers/{}", product, email), idempotent=True
         )
         return ok(body)

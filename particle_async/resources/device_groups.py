@@ -59,14 +59,17 @@ class DeviceGroups(Resource):
         if not body:
             raise ValueError("update() needs new_name=, color= or description=")
         result = await self._transport.request(
-            "PUT", path("/v1/products/{}/groups/{}", product, name), json_body=body
+            "PUT",
+            path("/v1/products/{}/groups/{}", product, name),
+            json_body=body,
+            idempotent=True,
         )
         return DeviceGroup.from_api(unwrap(result, "group"))
 
     async def delete(self, product: ProductId, name: str) -> bool:
         """Delete a group; its devices simply leave it."""
         result = await self._transport.request(
-            "DELETE", path("/v1/products/{}/groups/{}", product, name)
+            "DELETE", path("/v1/products/{}/groups/{}", product, name), idempotent=True
         )
         return ok(result)
 
@@ -78,6 +81,7 @@ class DeviceGroups(Resource):
             "PUT",
             path("/v1/products/{}/devices/{}", product, device_id),
             json_body={"groups": list(groups)},
+            idempotent=True,
         )
         return DeviceUpdate.from_api(result or {})
 
@@ -97,7 +101,7 @@ class DeviceGroups(Resource):
         )
         body = {"action": "groups", "devices": list(devices), "metadata": metadata}
         result = await self._transport.request(
-            "PUT", path("/v1/products/{}/devices", product), json_body=body
+            "PUT", path("/v1/products/{}/devices", product), json_body=body, idempotent=True
         )
         return ok(result)
 

@@ -119,8 +119,9 @@ class Devices(Resource):
         """`PUT /v1/devices/:id` with only the fields given (rename, notes, signal, ...).
 
         `development`, `desired_firmware_version` and `flash` exist only on the product
-        form. With `flash=True` the call may flash the device, so it is never re-sent once
-        it may have reached the server. Other wire fields pass through `**fields`.
+        form. With `flash=True` the call may flash the device, and `signal` makes it blink,
+        so those are never re-sent once they may have reached the server; the other fields
+        only set state and are retried like a GET. Other wire fields pass through `**fields`.
         """
         body = drop_none(
             {
@@ -137,17 +138,18 @@ class Devices(Resource):
             raise ValueError("update() needs at least one field to change")
         if product is None and any(key in body for key in _PRODUCT_ONLY):
             raise ValueError(f"{', '.join(_PRODUCT_ONLY)} can only be set with product=")
-        return await self._put(device_id, body, product=product, flashes=bool(flash))
+        acts = bool(flash) or signal is not None  # the device does something: never re-sent
+        return await self._put(device_id, body, product=product, idempotent=not acts)
 
     async def _put(
-        self, device_id: str, body: dict[str, Any], *, product: ProductId | None, flashes: bool
+        self, device_id: str, body: dict[str, Any], *, product: ProductId | None, idempotent: bool
     ) -> DeviceUpdate:
-        """Send a body as-is (an explicit `null` stays); flashing calls are never re-sent."""
+        """Send a body as-is (an explicit `null` stays); `idempotent` says if it may be re-sent."""
         result = await self._transport.request(
             "PUT",
             scoped(product, "devices/{}", device_id),
             json_body=body,
-            idempotent=False if flashes else None,
+            idempotent=idempotent,
         )
         return DeviceUpdate.from_api(result or {})
 
@@ -186,7 +188,7 @@ class Devices(Resource):
     async def unlock_product_firmware(self, device_id: str, *, product: ProductId) -> DeviceUpdate:
         """Let a product device follow the released firmware again (sends a null lock)."""
         return await self._put(
-            device_id, {"desired_firmware_version": None}, product=product, flashes=False
+            device_id, {"desired_firmware_version": None}, product=product, idempotent=True
         )
 
     async def set_firmware_updates_forced(
@@ -194,7 +196,7 @@ class Devices(Resource):
     ) -> DeviceUpdate:
         """Force-enable OTA updates on a device (`firmware_updates_forced`), or stop forcing."""
         return await self._put(
-            device_id, {"firmware_updates_forced": forced}, product=None, flashes=False
+            device_id, {"firmware_updates_forced": forced}, product=None, idempotent=True
         )
 
     async def remove(
@@ -208,13 +210,15 @@ class Devices(Resource):
             raise ValueError("deny= needs product=")
         body = None if deny is None else {"deny": deny}
         result = await self._transport.request(
-            "DELETE", scoped(product, "devices/{}", device_id), json_body=body
+            "DELETE", scoped(product, "devices/{}", device_id), json_body=body, idempotent=True
         )
         return ok(result)
 
     async def ping(self, device_id: str, *, product: ProductId | None = None) -> PingResult:
         """Ask the cloud whether the device answers right now."""
-        body = await self._transport.request("PUT", scoped(product, "devices/{}/ping", device_id))
+        body = await self._transport.request(
+            "PUT", scoped(product, "devices/{}/ping", device_id), idempotent=False
+        )
         return PingResult.from_api(body)
 
     async def get_variable(
@@ -301,7 +305,10 @@ class Devices(Resource):
             }
         )
         result = await self._transport.request(
-            "PUT", self.uri(device_id, product=product, org=org) + "/unprotect", json_body=body
+            "PUT",
+            self.uri(device_id, product=product, org=org) + "/unprotect",
+            json_body=body,
+            idempotent=False,  # prepare issues a new nonce; confirm spends it
         )
         return UnprotectResult.from_api(result or {})
 
@@ -337,7 +344,7 @@ class Devices(Resource):
     async def download_manufacturing_backup(self, device_id: str) -> bytes:
         """A Tachyon's manufacturing backup files, as raw bytes (`PUT .../backup_files`)."""
         result: bytes = await self._transport.request(
-            "PUT", path("/v1/devices/{}/backup_files", device_id), expect="bytes"
+            "PUT", path("/v1/devices/{}/backup_files", device_id), expect="bytes", idempotent=True
         )
         return result
 

@@ -91,7 +91,10 @@ class EnvVars(Resource):
     ) -> EnvVarsState:
         """Create or change one variable (`PUT .../env/:key`)."""
         body = await self._transport.request(
-            "PUT", _env_path(device_id, product, org, key), json_body={"value": value}
+            "PUT",
+            _env_path(device_id, product, org, key),
+            json_body={"value": value},
+            idempotent=True,
         )
         return EnvVarsState.from_api(body)
 
@@ -104,7 +107,9 @@ class EnvVars(Resource):
         org: str | None = None,
     ) -> EnvVarsState:
         """Remove one variable; returns the scope's variables after the change."""
-        body = await self._transport.request("DELETE", _env_path(device_id, product, org, key))
+        body = await self._transport.request(
+            "DELETE", _env_path(device_id, product, org, key), idempotent=True
+        )
         return EnvVarsState.from_api(body)
 
     async def render(

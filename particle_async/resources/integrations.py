@@ -78,7 +78,9 @@ class Integrations(Resource):
 
     async def delete_webhook(self, hook_id: str, *, product: ProductId | None = None) -> bool:
         """Delete a webhook (`DELETE /v1/webhooks/:id`)."""
-        answer = await self._transport.request("DELETE", scoped(product, "webhooks/{}", hook_id))
+        answer = await self._transport.request(
+            "DELETE", scoped(product, "webhooks/{}", hook_id), idempotent=True
+        )
         return ok(answer)
 
     # Integrations ------------------------------------------------------------------------
@@ -118,7 +120,10 @@ class Integrations(Resource):
         """Replace an integration's configuration (`PUT`): the API does not merge changes."""
         payload = _integration_body(event, device_id, integration_type, settings, fields)
         answer = await self._transport.request(
-            "PUT", scoped(product, "integrations/{}", integration_id), json_body=payload
+            "PUT",
+            scoped(product, "integrations/{}", integration_id),
+            json_body=payload,
+            idempotent=True,
         )
         return Integration.from_api(unwrap(answer, "integration"))
 
@@ -137,7 +142,7 @@ class Integrations(Resource):
     async def delete(self, integration_id: str, *, product: ProductId | None = None) -> bool:
         """Delete an integration (`204 No Content`)."""
         answer = await self._transport.request(
-            "DELETE", scoped(product, "integrations/{}", integration_id)
+            "DELETE", scoped(product, "integrations/{}", integration_id), idempotent=True
         )
         return ok(answer)
 

@@ -79,7 +79,10 @@ class Ledger(Resource):
         """Change a ledger's description or direction (the only editable fields)."""
         ledger = drop_none({"description": description, "direction": direction, **fields})
         body = await self._transport.request(
-            "PUT", owner_path(org, product, "ledgers/{}", name), json_body={"ledger": ledger}
+            "PUT",
+            owner_path(org, product, "ledgers/{}", name),
+            json_body={"ledger": ledger},
+            idempotent=True,
         )
         return LedgerDefinition.from_api(unwrap(body, "ledger"))
 
@@ -87,7 +90,9 @@ class Ledger(Resource):
         self, name: str, *, org: str | None = None, product: ProductId | None = None
     ) -> bool:
         """Archive a ledger (it is kept, not deleted; `204 No Content`)."""
-        body = await self._transport.request("DELETE", owner_path(org, product, "ledgers/{}", name))
+        body = await self._transport.request(
+            "DELETE", owner_path(org, product, "ledgers/{}", name), idempotent=True
+        )
         return ok(body)
 
     async def list(
@@ -156,6 +161,7 @@ class Ledger(Resource):
             owner_path(org, product, "ledgers/{}/instances/{}", name, scope_value),
             params={"set_mode": "Merge" if merge else None},
             json_body={"instance": {"data": dict(data)}},
+            idempotent=True,  # replace and merge both land in the same state twice
         )
         return LedgerInstance.from_api(unwrap(body, "instance"))
 
@@ -169,7 +175,9 @@ class Ledger(Resource):
     ) -> bool:
         """Delete one ledger instance (`204 No Content`)."""
         body = await self._transport.request(
-            "DELETE", owner_path(org, product, "ledgers/{}/instances/{}", name, scope_value)
+            "DELETE",
+            owner_path(org, product, "ledgers/{}/instances/{}", name, scope_value),
+            idempotent=True,
         )
         return ok(body)
 

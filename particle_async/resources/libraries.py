@@ -163,5 +163,6 @@ class Libraries(Resource):
             "DELETE",
             path("/v1/libraries/{}", name),
             json_body={"force": force} if force is not None else None,
+            idempotent=True,
         )
         return ok(answer)

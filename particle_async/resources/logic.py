@@ -54,6 +54,13 @@ def _function_body(
     )
 
 
+def _no_new_triggers(function: Mapping[str, Any]) -> bool:
+    """Whether an update may be re-sent: a trigger without an `id` is created by the PUT,
+    so sending it twice would leave two."""
+    triggers = function.get("logic_triggers") or []
+    return all(isinstance(t, Mapping) and "id" in t for t in triggers)
+
+
 class Logic(Resource):
     """Logic functions, their runs and logs."""
 
@@ -138,6 +145,7 @@ class Logic(Resource):
             "PUT",
             owner_path(org, product, "logic/functions/{}", function_id),
             json_body={"logic_function": function},
+            idempotent=_no_new_triggers(function),
         )
         return LogicFunction.from_api(unwrap(answer, "logic_function"))
 
@@ -146,7 +154,7 @@ class Logic(Resource):
     ) -> bool:
         """Delete a logic function and its triggers (`204 No Content`)."""
         answer = await self._transport.request(
-            "DELETE", owner_path(org, product, "logic/functions/{}", function_id)
+            "DELETE", owner_path(org, product, "logic/functions/{}", function_id), idempotent=True
         )
         return ok(answer)
 

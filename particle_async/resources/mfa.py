@@ -104,6 +104,9 @@ class Mfa(Resource):
     async def disable(self, current_password: str) -> bool:
         """Turn MFA off (`PUT /v1/user/mfa-disable`); needs the account password."""
         body = await self._transport.request(
-            "PUT", "/v1/user/mfa-disable", json_body={"current_password": current_password}
+            "PUT",
+            "/v1/user/mfa-disable",
+            json_body={"current_password": current_password},
+            idempotent=True,
         )
         return ok(body)

@@ -75,11 +75,13 @@ class OAuthClients(Resource):
         if not body:
             raise ValueError("update() needs name or scope")
         result = await self._transport.request(
-            "PUT", scoped(product, "clients/{}", client_id), json_body=body
+            "PUT", scoped(product, "clients/{}", client_id), json_body=body, idempotent=True
         )
         return _client(result)
 
     async def delete(self, client_id: str, *, product: ProductId | None = None) -> bool:
         """Delete a client (204); tokens it issued stop working."""
-        body = await self._transport.request("DELETE", scoped(product, "clients/{}", client_id))
+        body = await self._transport.request(
+            "DELETE", scoped(product, "clients/{}", client_id), idempotent=True
+        )
         return ok(body)

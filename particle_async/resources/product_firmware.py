@@ -83,7 +83,7 @@ class ProductFirmware(Resource):
         if not body:
             raise ValueError("update() needs at least one field to change")
         answer = await self._transport.request(
-            "PUT", _firmware_path(product, "/{}", version), json_body=body
+            "PUT", _firmware_path(product, "/{}", version), json_body=body, idempotent=True
         )
         return ProductFirmwareVersion.from_api(answer)
 
@@ -121,11 +121,13 @@ class ProductFirmware(Resource):
             }
         )
         answer = await self._transport.request(
-            "PUT", _firmware_path(product, "/release"), json_body=body
+            "PUT", _firmware_path(product, "/release"), json_body=body, idempotent=False
         )
         return FirmwareRelease.from_api(answer)
 
     async def delete(self, product: ProductId, version: int) -> bool:
         """Delete a version that was never released (`204 No Content`)."""
-        answer = await self._transport.request("DELETE", _firmware_path(product, "/{}", version))
+        answer = await self._transport.request(
+            "DELETE", _firmware_path(product, "/{}", version), idempotent=True
+        )
         return ok(answer)

@@ -172,7 +172,7 @@ class ProductDevices(Resource):
     async def remove_owner(self, product: ProductId, device_id: str) -> bool:
         """Unclaim a product device from its owner but keep it in the product."""
         result = await self._transport.request(
-            "DELETE", path("/v1/products/{}/devices/{}/owner", product, device_id)
+            "DELETE", path("/v1/products/{}/devices/{}/owner", product, device_id), idempotent=True
         )
         return ok(result)
 

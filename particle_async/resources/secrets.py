@@ -65,10 +65,12 @@ class Secrets(Resource):
         """
         body = {"secret": {"value": value}}
         return _secret(
-            await self._transport.request("PUT", _secrets_path(org, _check(name)), json_body=body)
+            await self._transport.request(
+                "PUT", _secrets_path(org, _check(name)), json_body=body, idempotent=True
+            )
         )
 
     async def delete(self, name: str, *, org: str | None = None) -> bool:
         """Delete a secret (204); refused (an error) while integrations or logic use it."""
-        body = await self._transport.request("DELETE", _secrets_path(org, name))
+        body = await self._transport.request("DELETE", _secrets_path(org, name), idempotent=True)
         return ok(body)

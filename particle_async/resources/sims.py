@@ -92,7 +92,7 @@ class Sims(Resource):
         """`PUT /v1/sims/:iccid {action}`: activate (your own SIMs only), deactivate or
         reactivate."""
         result = await self._transport.request(
-            "PUT", scoped(product, "sims/{}", iccid), json_body={"action": action}
+            "PUT", scoped(product, "sims/{}", iccid), json_body={"action": action}, idempotent=True
         )
         return ok(result)
 
@@ -112,7 +112,7 @@ class Sims(Resource):
         """Release (and deactivate) the SIM so another account can take it; `pending` when
         the API answered 202."""
         response: httpx.Response = await self._transport.request(
-            "DELETE", scoped(product, "sims/{}", iccid), expect="response"
+            "DELETE", scoped(product, "sims/{}", iccid), expect="response", idempotent=True
         )
         return SimRelease.from_api({"pending": response.status_code == 202})
 

@@ -79,7 +79,9 @@ class Team(Resource):
         self, username: str, product: ProductId | None = None, *, org: str | None = None
     ) -> bool:
         """Remove a member (or delete an API user, whose token stops working)."""
-        body = await self._transport.request("DELETE", _team_path(product, org, "/{}", username))
+        body = await self._transport.request(
+            "DELETE", _team_path(product, org, "/{}", username), idempotent=True
+        )
         return ok(body)
 
     async def create_api_user(
@@ -122,7 +124,7 @@ class Team(Resource):
         if not body:
             raise ValueError("update() needs friendly_name, scopes or role")
         result = await self._transport.request(
-            "PUT", _team_path(product, org, "/{}", username), json_body=body
+            "PUT", _team_path(product, org, "/{}", username), json_body=body, idempotent=True
         )
         return _member(result, *_ANSWER_KEYS)
 
@@ -135,6 +137,6 @@ class Team(Resource):
         answer always carries the token that is valid.
         """
         result = await self._transport.request(
-            "PUT", _team_path(product, org, "/{}/token", username)
+            "PUT", _team_path(product, org, "/{}/token", username), idempotent=True
         )
         return _member(result, *_ANSWER_KEYS)

@@ -137,17 +137,19 @@ class Tokens(Resource):
         """Revoke `token`: with username/password (older API) or with the client's token."""
         auth = (username, password) if username is not None and password is not None else None
         body = await self._transport.request(
-            "DELETE", path("/v1/access_tokens/{}", token), auth=auth
+            "DELETE", path("/v1/access_tokens/{}", token), auth=auth, idempotent=True
         )
         return ok(body)
 
     async def delete_current(self) -> bool:
         """Revoke the token this client is using (log out)."""
-        return ok(await self._transport.request("DELETE", "/v1/access_tokens/current"))
+        return ok(
+            await self._transport.request("DELETE", "/v1/access_tokens/current", idempotent=True)
+        )
 
     async def delete_all(self) -> bool:
         """Revoke every token of the account, the one this client uses included."""
-        return ok(await self._transport.request("DELETE", "/v1/access_tokens"))
+        return ok(await self._transport.request("DELETE", "/v1/access_tokens", idempotent=True))
 
     async def list(
         self, username: str, password: str, *, otp: str | None = None

@@ -11,6 +11,12 @@ from ._base import Resource, drop_none, ok
 __all__ = ["Users"]
 
 
+def _changes_credentials(body: Mapping[str, Any]) -> bool:
+    """A new password (or revoking every token) makes a re-send fail where the first
+    attempt worked: `current_password` or the token is no longer valid. Not re-sent."""
+    return "password" in body or bool(body.get("invalidate_tokens"))
+
+
 class Users(Resource):
     """The current user. `create` and the password-reset calls need no token."""
 
@@ -42,7 +48,12 @@ class Users(Resource):
         )
         if not body:
             raise ValueError("update() needs at least one field to change")
-        return dict(await self._transport.request("PUT", "/v1/user", json_body=body) or {})
+        return dict(
+            await self._transport.request(
+                "PUT", "/v1/user", json_body=body, idempotent=not _changes_credentials(body)
+            )
+            or {}
+        )
 
     async def set_info(self, account_info: Mapping[str, Any]) -> bool:
         """Replace the account info (first/last name, company, business account flag).
