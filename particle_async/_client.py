@@ -101,6 +101,7 @@ class Particle:
 
     @property
     def rate_limiter(self) -> RateLimiter | None:
+        """The limiter this client's requests wait on (None: no client-side limiting)."""
         return self.transport.limiter
 
     def use_token(self, token: str) -> None:
@@ -148,106 +149,132 @@ class Particle:
     # Resources: created on first use, one instance per client.
     @cached_property
     def devices(self) -> Devices:
+        """Devices: list, get, claim, rename, ping, signal, variables, functions, protection."""
         return Devices(self.transport)
 
     @cached_property
     def events(self) -> Events:
+        """Events: publish, subscribe to a stream (`subscribe`), fan one stream out (`hub`)."""
         return Events(self.transport, self.stream_http)
 
     @cached_property
     def tokens(self) -> Tokens:
+        """Access tokens: create (password, client, customer, refresh grants), list, revoke."""
         return Tokens(self.transport)
 
     @cached_property
     def user(self) -> Users:
+        """The account behind the token: profile, username, password, sign-up, deletion."""
         return Users(self.transport)
 
     @cached_property
     def files(self) -> Files:
+        """Download a file by its URL (library archives, usage reports), like `downloadFile`."""
         return Files(self.transport)
 
     @cached_property
     def oauth_clients(self) -> OAuthClients:
+        """OAuth clients of your account or a product: create, list, update, delete."""
         return OAuthClients(self.transport)
 
     @cached_property
     def mfa(self) -> Mfa:
+        """Multi-factor authentication: enrol, confirm, disable, and the MFA login step."""
         return Mfa(self.transport)
 
     @cached_property
     def customers(self) -> Customers:
+        """A product's customers: create, list, set passwords, delete, customer tokens."""
         return Customers(self.transport)
 
     @cached_property
     def organizations(self) -> Organizations:
+        """The organizations you belong to and their products."""
         return Organizations(self.transport)
 
     @cached_property
     def team(self) -> Team:
+        """Team members and API users of a product or an organization."""
         return Team(self.transport)
 
     @cached_property
     def diagnostics(self) -> Diagnostics:
+        """Device vitals (remote diagnostics), with a refresh-and-wait helper."""
         return Diagnostics(self.transport)
 
     @cached_property
     def sims(self) -> Sims:
+        """SIM cards: list, import, activate, deactivate, release, data usage, status checks."""
         return Sims(self.transport)
 
     @cached_property
     def usage(self) -> Usage:
+        """Service agreements, usage reports and usage notices, yours or an org's."""
         return Usage(self.transport)
 
     @cached_property
     def location(self) -> Location:
+        """Where a product's asset trackers are, or have been."""
         return Location(self.transport)
 
     @cached_property
     def configuration(self) -> Configuration:
+        """Product and per-device configuration (Tracker-style) and their JSON Schemas."""
         return Configuration(self.transport)
 
     @cached_property
     def device_groups(self) -> DeviceGroups:
+        """A product's device groups, who is in them, and what a release would update."""
         return DeviceGroups(self.transport)
 
     @cached_property
     def products(self) -> Products:
+        """Products, their fleet-health metrics, and their devices (`products.devices`)."""
         return Products(self.transport)
 
     @cached_property
     def firmware(self) -> Firmware:
+        """Compile sources in the cloud, flash devices (source or binary), fetch binaries."""
         return Firmware(self.transport)
 
     @cached_property
     def product_firmware(self) -> ProductFirmware:
+        """A product's firmware: upload, list, edit, release, download, delete."""
         return ProductFirmware(self.transport)
 
     @cached_property
     def device_os(self) -> DeviceOS:
+        """Device OS versions and the build targets you can compile against."""
         return DeviceOS(self.transport)
 
     @cached_property
     def libraries(self) -> Libraries:
+        """Firmware libraries: search, inspect, contribute, publish, delete."""
         return Libraries(self.transport)
 
     @cached_property
     def integrations(self) -> Integrations:
+        """Webhooks and other integrations, for your account or a product."""
         return Integrations(self.transport)
 
     @cached_property
     def ledger(self) -> Ledger:
+        """Ledger definitions, their instances (data per scope value) and versions."""
         return Ledger(self.transport)
 
     @cached_property
     def logic(self) -> Logic:
+        """Logic functions: run JavaScript in the cloud once, or save it with triggers."""
         return Logic(self.transport)
 
     @cached_property
     def env_vars(self) -> EnvVars:
+        """Environment variables of your sandbox, a device, a product or an org; rollouts."""
         return EnvVars(self.transport)
 
     @cached_property
     def secrets(self) -> Secrets:
+        """Cloud secrets of your sandbox or an organization, for integrations and Logic."""
         return Secrets(self.transport)
 
     def __getstate__(self) -> Any:

@@ -25,7 +25,14 @@ __all__ = ["RateLimiter", "RateLimiterStatistics"]
 
 @frozen
 class RateLimiterStatistics:
-    """A snapshot for dashboards and tests."""
+    """A snapshot for dashboards and tests.
+
+    Attributes:
+        granted: requests let through so far.
+        waiting: tasks waiting for a slot right now.
+        total_wait: seconds spent waiting, summed over every request.
+        paused_until: when (limiter clock) a 429 pause ends; -inf or the past: not paused.
+    """
 
     granted: int
     waiting: int
@@ -99,6 +106,7 @@ class RateLimiter:
         self._paused_until = max(self._paused_until, self._clock.now() + seconds)
 
     def statistics(self) -> RateLimiterStatistics:
+        """A snapshot: requests granted, tasks waiting now, total time waited, the pause end."""
         return RateLimiterStatistics(
             granted=self._granted,
             waiting=self._lock.statistics().tasks_waiting,

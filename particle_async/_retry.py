@@ -28,7 +28,15 @@ _RETRY_STATUSES = frozenset({502, 503, 504})
 
 @frozen(kw_only=True)
 class RetryPolicy:
-    """How hard a request tries. `RetryPolicy(max_attempts=1)` disables retrying."""
+    """How hard a request tries. `RetryPolicy(max_attempts=1)` disables retrying.
+
+    Attributes:
+        max_attempts: tries in all, the first included (1: never retry).
+        initial_backoff: seconds before the first retry (jittered), doubling after each.
+        max_backoff: the cap on one backoff delay, in seconds.
+        deadline: no retry starts after this many seconds since the first try.
+        respect_retry_after: wait as long as a 429's `Retry-After` says instead of backing off.
+    """
 
     max_attempts: int = 4
     initial_backoff: float = 0.5

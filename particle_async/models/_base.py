@@ -166,6 +166,7 @@ class Model:
 
     @classmethod
     def list_from_api(cls: type[M], items: Any) -> list[M]:
+        """One model per item of a JSON list (None or a missing list gives `[]`)."""
         return [cls.from_api(item) for item in items or ()]
 
     def get(self, key: str, default: Any = None) -> Any:

@@ -63,7 +63,13 @@ class Devices(Resource):
         return Device.list_from_api(items)
 
     async def get(self, device_id: str, *, product: ProductId | None = None) -> Device:
-        """One device's details, including the variables and functions it exposes."""
+        """One device's details, including the variables and functions it exposes.
+
+        Endpoint: `GET /v1/devices/:deviceId` (or `/v1/products/:product/devices/:deviceId`).
+
+        Raises:
+            NotFoundError: no such device, or it is not yours (or not in the product).
+        """
         body = await self._transport.request("GET", scoped(product, "devices/{}", device_id))
         return Device.from_api(body)
 
@@ -94,6 +100,8 @@ class Devices(Resource):
     ) -> ClaimCode:
         """A claim code a device presents during setup to be claimed by you.
 
+        Endpoint: `POST /v1/device_claims` (or `/v1/products/:product/device_claims`).
+
         Cellular devices claim by `iccid` (or `imei`). With `product=` the token must belong
         to a customer of the product; `activation_code` is for private-beta products.
         """
@@ -117,6 +125,8 @@ class Devices(Resource):
         **fields: Any,
     ) -> DeviceUpdate:
         """`PUT /v1/devices/:id` with only the fields given (rename, notes, signal, ...).
+
+        Endpoint: `PUT /v1/devices/:deviceId` (or `/v1/products/:product/devices/:deviceId`).
 
         `development`, `desired_firmware_version` and `flash` exist only on the product
         form. With `flash=True` the call may flash the device, and `signal` makes it blink,
@@ -156,19 +166,28 @@ class Devices(Resource):
     async def rename(
         self, device_id: str, name: str, *, product: ProductId | None = None
     ) -> DeviceUpdate:
-        """Give the device a new name."""
+        """Give the device a new name.
+
+        Endpoint: `PUT /v1/devices/:deviceId` (or `/v1/products/:product/devices/:deviceId`).
+        """
         return await self.update(device_id, name=name, product=product)
 
     async def set_notes(
         self, device_id: str, notes: str, *, product: ProductId | None = None
     ) -> DeviceUpdate:
-        """Store free-form notes on the device."""
+        """Store free-form notes on the device.
+
+        Endpoint: `PUT /v1/devices/:deviceId` (or `/v1/products/:product/devices/:deviceId`).
+        """
         return await self.update(device_id, notes=notes, product=product)
 
     async def signal(
         self, device_id: str, on: bool = True, *, product: ProductId | None = None
     ) -> DeviceUpdate:
-        """Make the device's LED shout rainbows (`signal=1`) or stop (`signal=0`)."""
+        """Make the device's LED shout rainbows (`signal=1`) or stop (`signal=0`).
+
+        Endpoint: `PUT /v1/devices/:deviceId` (or `/v1/products/:product/devices/:deviceId`).
+        """
         return await self.update(device_id, signal=on, product=product)
 
     async def mark_development(
@@ -194,7 +213,10 @@ class Devices(Resource):
     async def set_firmware_updates_forced(
         self, device_id: str, forced: bool = True
     ) -> DeviceUpdate:
-        """Force-enable OTA updates on a device (`firmware_updates_forced`), or stop forcing."""
+        """Force-enable OTA updates on a device (`firmware_updates_forced`), or stop forcing.
+
+        Endpoint: `PUT /v1/devices/:deviceId`.
+        """
         return await self._put(
             device_id, {"firmware_updates_forced": forced}, product=None, idempotent=True
         )
@@ -203,6 +225,8 @@ class Devices(Resource):
         self, device_id: str, *, product: ProductId | None = None, deny: bool | None = None
     ) -> bool:
         """Unclaim the device (or, with `product=`, remove it from the product).
+
+        Endpoint: `DELETE /v1/devices/:deviceId` (or `/v1/products/:product/devices/:deviceId`).
 
         `deny=True` (product only) denies a quarantined device instead.
         """
@@ -215,7 +239,11 @@ class Devices(Resource):
         return ok(result)
 
     async def ping(self, device_id: str, *, product: ProductId | None = None) -> PingResult:
-        """Ask the cloud whether the device answers right now."""
+        """Ask the cloud whether the device answers right now.
+
+        Endpoint: `PUT /v1/devices/:deviceId/ping` (or
+        `/v1/products/:product/devices/:deviceId/ping`).
+        """
         body = await self._transport.request(
             "PUT", scoped(product, "devices/{}/ping", device_id), idempotent=False
         )
@@ -229,7 +257,15 @@ class Devices(Resource):
         product: ProductId | None = None,
         timeout: TimeoutTypes = DEFAULT,
     ) -> Any:
-        """The variable's current value (the `result` field)."""
+        """The variable's current value (the `result` field).
+
+        Endpoint: `GET /v1/devices/:deviceId/:name` (or
+        `/v1/products/:product/devices/:deviceId/:name`).
+
+        Raises:
+            DeviceOfflineError: the device is offline or did not answer in time.
+            NotFoundError: no such device, or its firmware has no variable `name`.
+        """
         return (await self.read_variable(device_id, name, product=product, timeout=timeout)).result
 
     async def read_variable(
@@ -255,7 +291,16 @@ class Devices(Resource):
         product: ProductId | None = None,
         timeout: TimeoutTypes = DEFAULT,
     ) -> int:
-        """Run a firmware function and return its integer. Never re-sent once it may have run."""
+        """Run a firmware function and return its integer. Never re-sent once it may have run.
+
+        Endpoint: `POST /v1/devices/:deviceId/:name` (or
+        `/v1/products/:product/devices/:deviceId/:name`).
+
+        Raises:
+            DeviceOfflineError: the device is offline or did not answer.
+            NotFoundError: no such device, or its firmware has no function `name`.
+            RequestTimeoutError: the cloud gave up waiting; the function may still have run.
+        """
         result = await self.call(device_id, name, argument, product=product, timeout=timeout)
         return result.return_value
 
@@ -292,6 +337,10 @@ class Devices(Resource):
     ) -> UnprotectResult:
         """Disable device protection: `prepare`, have the device sign, then `confirm`.
 
+        Endpoint: `PUT /v1/devices/:deviceId/unprotect` (or
+        `/v1/products/:product/devices/:deviceId/unprotect`, or
+        `/v1/orgs/:org/devices/:deviceId/unprotect`).
+
         `confirm` needs the base64 nonces, signature and key fingerprint. The org form wins
         over the product form, as in the JS SDK.
         """
@@ -315,20 +364,31 @@ class Devices(Resource):
     def uri(
         self, device_id: str, *, product: ProductId | None = None, org: str | None = None
     ) -> str:
-        """The device's API path (org, then product, then user scope); sends nothing."""
+        """The device's API path (org, then product, then user scope); sends nothing.
+
+        Endpoint: `- /v1/devices/:deviceId` (or
+        `/v1/products/:product/devices/:deviceId`, or
+        `/v1/orgs/:org/devices/:deviceId`).
+        """
         if org is not None:
             return path("/v1/orgs/{}/devices/{}", org, device_id)
         return scoped(product, "devices/{}", device_id)
 
     async def lookup_serial_number(self, serial_number: str) -> SerialNumberInfo:
-        """The device ID (and ICCID) behind a printed serial number (50 requests per hour)."""
+        """The device ID (and ICCID) behind a printed serial number (50 requests per hour).
+
+        Endpoint: `GET /v1/serial_numbers/:serialNumber`.
+        """
         body = await self._transport.request("GET", path("/v1/serial_numbers/{}", serial_number))
         return SerialNumberInfo.from_api(body)
 
     async def send_public_key(
         self, device_id: str, key: str | bytes, *, algorithm: Literal["rsa", "ecc"] = "rsa"
     ) -> bool:
-        """Register a device's public key with the cloud (undocumented provisioning call)."""
+        """Register a device's public key with the cloud (undocumented provisioning call).
+
+        Endpoint: `POST /v1/provisioning/:deviceId`.
+        """
         body = {
             "deviceID": device_id,
             "publicKey": key.decode() if isinstance(key, bytes) else key,
@@ -342,7 +402,10 @@ class Devices(Resource):
         return ok(result)
 
     async def download_manufacturing_backup(self, device_id: str) -> bytes:
-        """A Tachyon's manufacturing backup files, as raw bytes (`PUT .../backup_files`)."""
+        """A Tachyon's manufacturing backup files, as raw bytes (`PUT .../backup_files`).
+
+        Endpoint: `PUT /v1/devices/:deviceId/backup_files`.
+        """
         result: bytes = await self._transport.request(
             "PUT", path("/v1/devices/{}/backup_files", device_id), expect="bytes", idempotent=True
         )
@@ -356,6 +419,8 @@ class Devices(Resource):
         org: str | None = None,
     ) -> SearchResults:
         """Search devices, products and SIMs by ID, name, serial or ICCID (10 per kind).
+
+        Endpoint: `GET /v1/user/search` (or `/v1/orgs/:org/search`).
 
         Not paged: when `has_more` is set, narrow `text`.
         """

@@ -93,6 +93,8 @@ class Mfa(Resource):
     ) -> MfaConfirmation:
         """Finish enrolment with the first OTP; `invalidate_tokens` revokes every other token.
 
+        Endpoint: `POST /v1/user/mfa-enable`.
+
         `invalidate_tokens` is only sent when true, as the JavaScript SDK does.
         """
         body: dict[str, Any] = {"mfa_token": mfa_token, "otp": otp}

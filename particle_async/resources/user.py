@@ -58,6 +58,8 @@ class Users(Resource):
     async def set_info(self, account_info: Mapping[str, Any]) -> bool:
         """Replace the account info (first/last name, company, business account flag).
 
+        Endpoint: `PUT /v1/user`.
+
         The API answers `{ok, message}`, not the user: call `get()` to read it back.
         """
         return ok(await self.update(account_info=account_info))
@@ -65,7 +67,10 @@ class Users(Resource):
     async def change_username(
         self, username: str, current_password: str, *, invalidate_tokens: bool = False
     ) -> bool:
-        """Change the account e-mail; `invalidate_tokens` revokes every token (sent only if true)."""
+        """Change the account e-mail; `invalidate_tokens` revokes every token (sent only if true).
+
+        Endpoint: `PUT /v1/user`.
+        """
         body = await self.update(
             username=username,
             current_password=current_password,
@@ -76,7 +81,10 @@ class Users(Resource):
     async def change_password(
         self, password: str, current_password: str, *, invalidate_tokens: bool = False
     ) -> bool:
-        """Change the password; `invalidate_tokens` revokes every token (sent only if true)."""
+        """Change the password; `invalidate_tokens` revokes every token (sent only if true).
+
+        Endpoint: `PUT /v1/user`.
+        """
         body = await self.update(
             password=password,
             current_password=current_password,
@@ -117,7 +125,10 @@ class Users(Resource):
         return ok(body)
 
     async def reset_password(self, username: str) -> bool:
-        """E-mail a password-reset link to `username` (no token needed; rate limited)."""
+        """E-mail a password-reset link to `username` (no token needed; rate limited).
+
+        Endpoint: `POST /v1/user/password-reset`.
+        """
         body = await self._transport.request(
             "POST",
             "/v1/user/password-reset",

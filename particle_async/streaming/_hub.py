@@ -34,6 +34,10 @@ YIELD_EVERY = 32
 
 
 class Overflow(str, enum.Enum):
+    """What a hub consumer does when its queue is full: drop the oldest queued event, drop the
+    incoming one, or end the consumer with `ConsumerOverflowError`.
+    """
+
     DROP_OLDEST = "drop_oldest"
     DROP_NEWEST = "drop_newest"
     DISCONNECT = "disconnect"
@@ -45,6 +49,14 @@ class ConsumerOverflowError(StreamError):
 
 @define
 class ConsumerStats:
+    """Counters of one hub consumer.
+
+    Attributes:
+        delivered: events handed to the reader.
+        dropped: events lost to the overflow policy.
+        high_water: the longest the queue has been.
+    """
+
     delivered: int = 0
     dropped: int = 0
     high_water: int = 0
@@ -73,10 +85,13 @@ class Consumer:
 
     @property
     def queued(self) -> int:
+        """How many events wait in this consumer's queue."""
         return len(self._queue)
 
     # Called by the hub's pump; never blocks.
     def offer(self, event: Event) -> None:
+        """Queue an event for this consumer without waiting, applying the overflow policy
+        (called by the hub)."""
         if self._ended:
             return
         queue = self._queue
@@ -164,6 +179,7 @@ class EventHub:
 
     @property
     def consumers(self) -> tuple[Consumer, ...]:
+        """The consumers attached now (a snapshot; safe to hold while they come and go)."""
         return self._snapshot
 
     def subscribe(
@@ -183,6 +199,7 @@ class EventHub:
         return consumer
 
     def remove(self, consumer: Consumer) -> None:
+        """Detach a consumer (it stops receiving events); removing one twice is harmless."""
         if consumer in self._consumers:
             self._consumers.remove(consumer)
             self._snapshot = tuple(self._consumers)

@@ -17,6 +17,10 @@ MalformedPolicy = Literal["deliver", "skip", "raise"]
 
 
 class StreamState(enum.Enum):
+    """Where a stream (or hub) is: not started, connecting, connected, waiting to reconnect,
+    closed by you, or failed for good (a bad token, say).
+    """
+
     IDLE = "idle"
     CONNECTING = "connecting"
     CONNECTED = "connected"
@@ -27,7 +31,15 @@ class StreamState(enum.Enum):
 
 @frozen
 class StreamStatus:
-    """One state change, as passed to `on_status`: why, which attempt, how long we wait."""
+    """One state change, as passed to `on_status`: why, which attempt, how long we wait.
+
+    Attributes:
+        state: the new state.
+        attempt: the reconnect attempt (0 for the first connection).
+        delay: seconds until the next attempt, when reconnecting.
+        reason: why it changed (`idle timeout`, `server closed the stream`, a network error, ...).
+        error: the error behind the change, if any.
+    """
 
     state: StreamState
     attempt: int = 0
@@ -38,7 +50,21 @@ class StreamStatus:
 
 @define
 class StreamStats:
-    """Counters of one stream since it was created (they survive reconnects)."""
+    """Counters of one stream since it was created (they survive reconnects).
+
+    Attributes:
+        events: events delivered.
+        bytes: bytes received.
+        connects: connections made (the first included).
+        reconnects: connections made after the first.
+        comments: comment lines received (the cloud's keep-alives).
+        idle_timeouts: reconnects caused by silence longer than `idle_timeout`.
+        filtered: events dropped because their name did not match the prefix.
+        malformed: `data:` lines that were not the JSON envelope.
+        oversized: lines or events skipped for their size.
+        partial_discarded: events cut by a disconnect, never delivered.
+        skipped: malformed events skipped under `malformed="skip"`.
+    """
 
     events: int = 0
     bytes: int = 0
@@ -60,7 +86,16 @@ class StreamStats:
 
 @frozen(kw_only=True)
 class StreamOptions:
-    """Tuning for one subscription. Defaults suit the real cloud (keep-alives ≤ 12 s apart)."""
+    """Tuning for one subscription. Defaults suit the real cloud (keep-alives ≤ 12 s apart).
+
+    Attributes:
+        idle_timeout: seconds without a byte (keep-alives count) before reconnecting.
+        backoff: the reconnect schedule.
+        connect_timeout: seconds to wait for a connection and the response headers.
+        max_line_bytes: a longer SSE line is skipped and counted in `oversized`.
+        max_event_bytes: a larger event is skipped and counted in `oversized`.
+        malformed: what to do with a `data:` line that is not the JSON envelope.
+    """
 
     idle_timeout: float = 15.0
     backoff: BackoffPolicy = Factory(BackoffPolicy)
