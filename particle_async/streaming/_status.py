@@ -37,7 +37,7 @@ class StreamStatus:
         state: the new state.
         attempt: the reconnect attempt (0 for the first connection).
         delay: seconds until the next attempt, when reconnecting.
-        reason: why it changed (`idle timeout`, `server closed the stream`, a network error, ...).
+        reason: a short text saying why it changed, when one is given (the cause is in `error`).
         error: the error behind the change, if any.
     """
 
