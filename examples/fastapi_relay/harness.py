@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator, Iterator
 
 import anyio
 import uvicorn
+from anyio.abc import Process
+from anyio.streams.text import TextReceiveStream
 from fastapi import FastAPI
 
 TIMEOUT = 10.0
@@ -56,3 +58,22 @@ async def serve(app: FastAPI, sock: socket.socket | None = None) -> AsyncIterato
                 server.should_exit = True
     finally:
         sock.close()
+
+
+class Log:
+    """A child process's stderr as it arrives, and a way to wait for a line in it."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self._changed = anyio.Event()
+
+    async def pump(self, process: Process) -> None:
+        assert process.stderr is not None
+        async for chunk in TextReceiveStream(process.stderr):
+            self.text += chunk
+            self._changed.set()
+            self._changed = anyio.Event()
+
+    async def wait_for(self, needle: str) -> None:
+        while needle not in self.text:
+            await self._changed.wait()

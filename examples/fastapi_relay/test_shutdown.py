@@ -15,11 +15,10 @@ import anyio
 import httpx
 import pytest
 from anyio.abc import Process
-from anyio.streams.text import TextReceiveStream
 
 from particle_async.testing import FakeCloud
 
-from .harness import TIMEOUT
+from .harness import TIMEOUT, Log
 
 pytestmark = pytest.mark.anyio
 
@@ -30,25 +29,6 @@ GRACEFUL = 20  # uvicorn's own limit: past it, it would cancel the streams (trac
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-class Log:
-    """A process's stderr as it arrives, and a way to wait for a line."""
-
-    def __init__(self) -> None:
-        self.text = ""
-        self._changed = anyio.Event()
-
-    async def pump(self, process: Process) -> None:
-        assert process.stderr is not None
-        async for chunk in TextReceiveStream(process.stderr):
-            self.text += chunk
-            self._changed.set()
-            self._changed = anyio.Event()
-
-    async def wait_for(self, needle: str) -> None:
-        while needle not in self.text:
-            await self._changed.wait()
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and a unix socket")
