@@ -87,12 +87,16 @@ def drain_on_exit_signals(draining: Draining) -> Iterator[None]:
     """While inside, SIGINT and SIGTERM first set `draining` (on the running event loop),
     then go to whatever handler was installed before (uvicorn's, when served by it).
 
-    Signal handlers belong to the main thread: elsewhere this does nothing.
+    Signal handlers belong to the main thread, and the handler reaches the loop through
+    asyncio: in another thread, or on another event loop, this does nothing.
     """
-    if threading.current_thread() is not threading.main_thread():
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # not on asyncio (trio, say)
+        loop = None
+    if loop is None or threading.current_thread() is not threading.main_thread():
         yield
         return
-    loop = asyncio.get_running_loop()
     previous: dict[int, Handler] = {}
 
     def handler(signum: int, frame: FrameType | None) -> None:
