@@ -27,6 +27,8 @@ class Files(Resource):
     async def download(self, url: str, *, timeout: TimeoutTypes = DEFAULT) -> bytes:
         """The bytes at `url`: an API path (`/v1/...`) or an absolute `http(s)` URL.
 
+        Endpoint: `GET :uri`.
+
         The bearer token is sent only to the client's own base URL.
         """
         base = self._transport.base_url

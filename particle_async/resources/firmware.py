@@ -74,6 +74,8 @@ class Firmware(Resource):
     ) -> FlashResult:
         """Flash a device over the air with sources (compiled first) or a binary.
 
+        Endpoint: `PUT /v1/devices/:deviceId` (or `/v1/products/:product/devices/:deviceId`).
+
         `PUT /v1/devices/:id` as multipart. `binary=True` adds `file_type=binary` so the
         cloud skips compiling; `None` guesses (one `.bin` file, or raw bytes with NULs).
         Never re-sent once the request may have reached the cloud.
@@ -115,14 +117,20 @@ class Firmware(Resource):
         *,
         timeout: TimeoutTypes = DEFAULT,
     ) -> bytes:
-        """The bytes of a binary a cloud compile produced (`GET /v1/binaries/:id`)."""
+        """The bytes of a binary a cloud compile produced (`GET /v1/binaries/:id`).
+
+        Endpoint: `GET /v1/binaries/:binaryId`.
+        """
         data: bytes = await self._transport.request(
             "GET", path("/v1/binaries/{}", binary_id), expect="bytes", timeout=timeout
         )
         return data
 
     async def list_build_targets(self, *, featured: bool = False) -> BuildTargets:
-        """Device OS versions you can compile against (same as `cloud.device_os.build_targets`)."""
+        """Device OS versions you can compile against (same as `cloud.device_os.build_targets`).
+
+        Endpoint: `GET /v1/build_targets`.
+        """
         return await DeviceOS(self._transport).build_targets(featured=featured)
 
 

@@ -108,6 +108,7 @@ class Simulation:
         self._future: concurrent.futures.Future[None] | None = None
 
     def start(self, loop: asyncio.AbstractEventLoop) -> Simulation:
+        """Start publishing on the fake's event loop (thread-safe); returns the simulation."""
         self._future = asyncio.run_coroutine_threadsafe(self.run(), loop)
         self._future.add_done_callback(self._report)
         return self
@@ -127,6 +128,7 @@ class Simulation:
 
     @property
     def done(self) -> bool:
+        """Whether the publishing task has finished (its `count` reached, stopped, or failed)."""
         return self._future is not None and self._future.done()
 
     def _payload(self, i: int) -> str:
@@ -291,12 +293,14 @@ class FakeCloud:
 
     @property
     def port(self) -> int:
+        """The port the server listens on (raises `RuntimeError` before `start()`)."""
         if self._port is None:
             raise RuntimeError("FakeCloud is not started")
         return self._port
 
     @property
     def base_url(self) -> str:
+        """`http://127.0.0.1:<port>`: pass it to `Particle(base_url=...)`."""
         return f"http://127.0.0.1:{self.port}"
 
     @property
@@ -306,6 +310,7 @@ class FakeCloud:
 
     @property
     def rate_limit(self) -> int | None:
+        """The fake's requests-per-second limit per client, or None when it does not limit."""
         return self._limiter.limit
 
     @rate_limit.setter
@@ -315,6 +320,7 @@ class FakeCloud:
     # -- state ---------------------------------------------------------------------------
 
     def add_user(self, username: str, password: str) -> FakeUser:
+        """Create another user that can log in with `username` and `password`."""
         return self._state.add_user(username, password)
 
     def add_device(
@@ -366,6 +372,7 @@ class FakeCloud:
     def add_org(
         self, slug: str, name: str | None = None, *, members: list[FakeUser | str] | None = None
     ) -> FakeOrg:
+        """Create an organization `slug` with `members` (default: the main user); returns it."""
         team = {self._username(m) for m in members or [self.user]}
         return self._state.add_org(FakeOrg(id=new_id(), slug=slug, name=name or slug, members=team))
 
@@ -397,6 +404,7 @@ class FakeCloud:
 
     @property
     def devices(self) -> list[FakeDevice]:
+        """Every device in the fake cloud, of every user and product."""
         return self._state.all_devices()
 
     def _username(self, who: FakeUser | str | None) -> str:
@@ -465,6 +473,7 @@ class FakeCloud:
 
     @property
     def open_streams(self) -> int:
+        """How many event-stream connections are open right now."""
         return self._streams.count
 
     @property
