@@ -121,3 +121,14 @@ def test_the_command_without_the_cli_extra_names_it_in_one_line() -> None:
     assert proc.stderr == (
         f"particle-async needs the [cli] extra (click not installed): {CLI_HINT}\n"
     )
+
+
+def test_the_demo_without_the_testing_extra_names_it_in_one_line() -> None:
+    proc = run_python(
+        hide("starlette", "uvicorn")
+        + "sys.argv = ['particle-async', 'demo']\n"
+        + "from particle_async.cli import main\nmain()\n"
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[-1].endswith(TESTING_HINT)
+    assert len(proc.stderr.splitlines()) == 1, proc.stderr
