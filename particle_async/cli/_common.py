@@ -132,6 +132,8 @@ def run(ctx: click.Context, make: Callable[[], Awaitable[T]], *, subject: str | 
         sys.exit(EXIT_INTERRUPTED)
     except ParticleError as exc:
         fail(describe_error(exc, url=settings(ctx).url, subject=subject))
+    except OSError as exc:  # a file flash could not read, say: still one line
+        fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
 
 
 def run_with_cloud(

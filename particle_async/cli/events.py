@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .. import Particle
+from .. import Particle, ParticleError
 from ..streaming import StreamState, StreamStatus
 from ._common import examples, json_option, print_json, run_with_cloud, settings
 from ._render import event_line
@@ -56,7 +56,9 @@ def status_line(status: StreamStatus, *, where: str) -> str | None:
     if status.state is StreamState.CONNECTED:
         return "connected" if status.attempt == 0 else f"reconnected (attempt {status.attempt})"
     if status.state is StreamState.RECONNECTING and status.delay is not None:
-        why = f" ({status.error})" if status.error is not None else ""
+        error = status.error
+        detail = error.message if isinstance(error, ParticleError) else str(error)
+        why = f" ({detail})" if error is not None else ""  # the URL is in "connecting to"
         return f"reconnecting in {status.delay:.2f}s (attempt {status.attempt}){why}"
     return None
 
