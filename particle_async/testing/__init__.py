@@ -14,8 +14,10 @@ the SDK's own assumptions. Needs the `[testing]` extra (starlette, uvicorn).
 """
 
 from ._app import Faults
+from ._manual_clock import ManualClock
 from ._server import FakeCloud, Simulation
 from ._state import FakeDevice, FakeEvent, FakeOrg, FakeProduct, FakeUser
+from ._webhooks import WebhookDelivery, Webhooks, WebhookStats
 
 __all__ = [
     "FakeCloud",
@@ -25,5 +27,9 @@ __all__ = [
     "FakeProduct",
     "FakeUser",
     "Faults",
+    "ManualClock",
     "Simulation",
+    "WebhookDelivery",
+    "WebhookStats",
+    "Webhooks",
 ]
