@@ -65,6 +65,7 @@ SLEEPING = "Sleeping, too many errors, please wait and try again"
 RATE_WINDOW = 60.0  # seconds: the rate cap is per minute
 RATING_WINDOW = 60.0  # seconds of outcomes the server rating looks at
 RECORD_LIMIT = 10_000  # newest deliveries kept in `deliveries`
+RECORDED_RESPONSE = 4096  # bytes of each answer kept in its record (100 KB are published)
 MAX_LOGS = 10  # per integration, as `GET /v1/integrations/:id` shows them
 STOP_TIMEOUT = 5.0
 
@@ -84,7 +85,7 @@ class WebhookDelivery:
     outcome: str
     request: OutboundRequest | None
     status: int | None = None
-    response: bytes = field(default=b"", repr=False)
+    response: bytes = field(default=b"", repr=False)  # the first 4 KB of the answer
     error: str | None = None
     at: float = 0.0  # the cloud clock's reading when the attempt was made
 
@@ -546,7 +547,7 @@ class Webhooks:
         trigger = job.trigger
         delivery = WebhookDelivery(
             worker.hook_id, trigger.event, trigger.event_id, job.attempt, outcome, request,
-            status, response, error, at,
+            status, response[:RECORDED_RESPONSE], error, at,
         )  # fmt: skip
         with self._changed:
             self._deliveries.append(delivery)

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from particle_async.testing import FakeCloud, ManualClock
+from particle_async.testing._webhooks import loopback_refusal
 
 from .conftest import create_hook, hook_events
 from .recorder import Recorder
@@ -319,3 +320,21 @@ def test_deliveries_show_in_the_integration_logs(fake: FakeCloud, target: Record
     assert logs[0]["request"] == {"method": "POST", "url": target.url + "/x"}
     assert logs[0]["response"] == {"statusCode": 201, "body": "created"}
     assert logs[0]["event"]["data"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("http://127.0.0.1:9/x", True),
+        ("http://127.8.9.10/x", True),
+        ("http://[::1]:8080/x", True),
+        ("https://localhost/x", True),
+        ("http://localhost.example.com/x", False),
+        ("http://192.168.1.10/x", False),
+        ("http://[2001:db8::1]/x", False),
+        ("http:///nohost", False),
+        ("file:///etc/passwd", False),
+    ],
+)
+def test_loopback_rule(url: str, allowed: bool) -> None:
+    assert (loopback_refusal(url) is None) is allowed

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlencode
@@ -304,3 +306,13 @@ async def test_consumers_on_either_backend(anyio_backend: str) -> None:
     receiver.close()
     with pytest.raises(StopAsyncIteration):
         await consumer.__anext__()
+
+
+def test_the_receiver_needs_no_web_framework() -> None:
+    """`import particle_async.webhooks` pulls in neither starlette nor fastapi."""
+    code = (
+        "import sys, particle_async.webhooks; "
+        "print(sorted(m for m in ('starlette', 'fastapi') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
