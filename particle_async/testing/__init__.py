@@ -26,8 +26,10 @@ from .._extras import require_extra
 
 if TYPE_CHECKING:
     from ._app import Faults
+    from ._manual_clock import ManualClock
     from ._server import FakeCloud, Simulation
     from ._state import FakeDevice, FakeEvent, FakeOrg, FakeProduct, FakeUser
+    from ._webhooks import WebhookDelivery, Webhooks, WebhookStats
 
 __all__ = [
     "FakeCloud",
@@ -37,7 +39,11 @@ __all__ = [
     "FakeProduct",
     "FakeUser",
     "Faults",
+    "ManualClock",
     "Simulation",
+    "WebhookDelivery",
+    "WebhookStats",
+    "Webhooks",
 ]
 
 _HOMES = {
@@ -49,6 +55,10 @@ _HOMES = {
     "FakeOrg": "._state",
     "FakeProduct": "._state",
     "FakeUser": "._state",
+    "ManualClock": "._manual_clock",
+    "WebhookDelivery": "._webhooks",
+    "WebhookStats": "._webhooks",
+    "Webhooks": "._webhooks",
 }
 
 

@@ -37,6 +37,7 @@ from ._state import (
     new_id,
     new_token,
 )
+from ._webhooks import Webhooks
 
 logger = logging.getLogger("particle_async.testing")
 
@@ -162,7 +163,8 @@ class FakeCloud:
     `rate_limit` is requests per second per client address (None: unlimited);
     `keepalive_interval` is the silence after which streams send `:\\n\\n`;
     `stream_queue_size` bounds each stream's backlog (overflow is dropped and counted);
-    `clock` is the rate limiter's time source, injectable so tests can move time.
+    `clock` is the time source of the rate limiter and of webhook rate caps and retries,
+    injectable so tests can move time (a `ManualClock` also wakes waiting webhooks).
     """
 
     def __init__(
@@ -174,7 +176,8 @@ class FakeCloud:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._streams = StreamRegistry(stream_queue_size)
-        self._state = CloudState(sink=self._streams.dispatch)
+        self._state = CloudState(sink=self._publish)
+        self.webhooks = Webhooks(self._state, clock)  # deliveries, stats, rate cap, retries
         self._limiter = SlidingWindowLimiter(rate_limit, clock)
         self.faults = Faults(self._streams)
         self._services = Services(self._state, self._streams, keepalive_interval)
@@ -222,6 +225,7 @@ class FakeCloud:
             return
         for simulation in self._simulations:
             simulation.stop()
+        self.webhooks.stop()
         self._streams.end_all(Ending.CLOSED, close=True)
         server, loop = self._server, self._loop
         if server is not None and loop is not None and server.exit_requested is not None:
@@ -265,6 +269,7 @@ class FakeCloud:
         assert self._sock is not None
         self._loop = asyncio.get_running_loop()
         self._streams.loop = self._loop
+        self.webhooks.start(self._loop)
         await self._server.serve(sockets=[self._sock])
 
     def __enter__(self) -> FakeCloud:
@@ -413,6 +418,11 @@ class FakeCloud:
         return who if isinstance(who, str) else who.username
 
     # -- events --------------------------------------------------------------------------
+
+    def _publish(self, event: FakeEvent) -> None:
+        """Every published event: to the open streams, then to the webhooks it triggers."""
+        self._streams.dispatch(event)
+        self.webhooks.dispatch(event)
 
     def publish(
         self,
