@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from typing import Any, Literal
 
-from .._transport import DEFAULT, TimeoutTypes
 from ..models.devices import (
     ClaimCode,
     ClaimResult,
@@ -255,7 +254,6 @@ class Devices(Resource):
         name: str,
         *,
         product: ProductId | None = None,
-        timeout: TimeoutTypes = DEFAULT,
     ) -> Any:
         """The variable's current value (the `result` field).
 
@@ -266,7 +264,7 @@ class Devices(Resource):
             DeviceOfflineError: the device is offline or did not answer in time.
             NotFoundError: no such device, or its firmware has no variable `name`.
         """
-        return (await self.read_variable(device_id, name, product=product, timeout=timeout)).result
+        return (await self.read_variable(device_id, name, product=product)).result
 
     async def read_variable(
         self,
@@ -274,11 +272,10 @@ class Devices(Resource):
         name: str,
         *,
         product: ProductId | None = None,
-        timeout: TimeoutTypes = DEFAULT,
     ) -> VariableValue:
         """The whole variable answer, with `coreInfo` kept in `raw`."""
         body = await self._transport.request(
-            "GET", scoped(product, "devices/{}/{}", device_id, name), timeout=timeout
+            "GET", scoped(product, "devices/{}/{}", device_id, name)
         )
         return VariableValue.from_api(body)
 
@@ -289,7 +286,6 @@ class Devices(Resource):
         argument: str = "",
         *,
         product: ProductId | None = None,
-        timeout: TimeoutTypes = DEFAULT,
     ) -> int:
         """Run a firmware function and return its integer. Never re-sent once it may have run.
 
@@ -301,7 +297,7 @@ class Devices(Resource):
             NotFoundError: no such device, or its firmware has no function `name`.
             RequestTimeoutError: the cloud gave up waiting; the function may still have run.
         """
-        result = await self.call(device_id, name, argument, product=product, timeout=timeout)
+        result = await self.call(device_id, name, argument, product=product)
         return result.return_value
 
     async def call(
@@ -311,7 +307,6 @@ class Devices(Resource):
         argument: str = "",
         *,
         product: ProductId | None = None,
-        timeout: TimeoutTypes = DEFAULT,
     ) -> FunctionResult:
         """Like `call_function`, with the whole answer."""
         body = await self._transport.request(
@@ -319,7 +314,6 @@ class Devices(Resource):
             scoped(product, "devices/{}/{}", device_id, name),
             json_body={"arg": argument},
             idempotent=False,
-            timeout=timeout,
         )
         return FunctionResult.from_api(body)
 

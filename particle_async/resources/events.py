@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 import httpx
 
-from .._transport import DEFAULT, TimeoutTypes, Transport
+from .._transport import Transport
 from ..streaming import (
     EventHub,
     EventStream,
@@ -36,7 +36,6 @@ class Events(Resource):
         private: bool = True,
         ttl: int | None = None,
         product: ProductId | None = None,
-        timeout: TimeoutTypes = DEFAULT,
     ) -> bool:
         """Publish an event as the API user (`coreid` "api"); with `product=`, to a product.
 
@@ -51,7 +50,6 @@ class Events(Resource):
             scoped(product, "devices/events"),
             json_body=body,
             idempotent=False,
-            timeout=timeout,
         )
         return ok(answer)
 

@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from .._paging import Page, Pager, page_from_body
-from .._transport import DEFAULT, TimeoutTypes
 from ..models.libraries import Library
 from ._base import Resource, ok, path
 from ._upload import FileSource, Progress, read_upload
@@ -137,7 +136,6 @@ class Libraries(Resource):
         archive: FileSource,
         *,
         progress: Progress | None = None,
-        timeout: TimeoutTypes = DEFAULT,
     ) -> Library:
         """Upload a new (private) library version from a `.tar.gz` archive.
 
@@ -151,7 +149,6 @@ class Libraries(Resource):
             "/v1/libraries",
             files=[("file", ("archive.tar.gz", content, "application/gzip"))],
             progress=progress,
-            timeout=timeout,
         )
         return Library.from_api(_data(body))
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable
 
-from .._transport import DEFAULT, TimeoutTypes
 from ..models.firmware import FirmwareRelease, ProductFirmwareVersion
 from ._base import ProductId, Resource, drop_none, ok, path
 from ._upload import FileSource, Progress, read_upload
@@ -47,7 +46,6 @@ class ProductFirmware(Resource):
         description: str | None = None,
         mandatory: bool | None = None,
         progress: Progress | None = None,
-        timeout: TimeoutTypes = DEFAULT,
     ) -> ProductFirmwareVersion:
         """Upload a binary (or a zip bundle) as a new version; multipart part `file`.
 
@@ -70,7 +68,6 @@ class ProductFirmware(Resource):
             files=[("file", (name, content, content_type))],
             form=form,
             progress=progress,
-            timeout=timeout,
         )
         return ProductFirmwareVersion.from_api(body)
 
@@ -95,9 +92,7 @@ class ProductFirmware(Resource):
         )
         return ProductFirmwareVersion.from_api(answer)
 
-    async def download(
-        self, product: ProductId, version: int, *, timeout: TimeoutTypes = DEFAULT
-    ) -> bytes:
+    async def download(self, product: ProductId, version: int) -> bytes:
         """The original uploaded binary of a version, as bytes.
 
         Endpoint: `GET /v1/products/:product/firmware/:version/binary`.
@@ -106,7 +101,6 @@ class ProductFirmware(Resource):
             "GET",
             _firmware_path(product, "/{}/binary", version),
             expect="bytes",
-            timeout=timeout,
         )
         return data
 
