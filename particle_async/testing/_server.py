@@ -17,12 +17,13 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio.to_thread
 import uvicorn
 
-from ._app import Faults, Services, SlidingWindowLimiter, build_app
+from ._app import build_app
+from ._controls import Faults, SlidingWindowLimiter
 from ._sse import Ending, StreamRegistry, install_log_filter
 from ._state import (
     CloudState,
@@ -37,6 +38,7 @@ from ._state import (
     new_id,
     new_token,
 )
+from ._wire import Services
 
 logger = logging.getLogger("particle_async.testing")
 
@@ -44,6 +46,7 @@ DEFAULT_USERNAME = "user@example.com"
 DEFAULT_PASSWORD = "password"
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
+T = TypeVar("T")
 SETTLE_TIMEOUT = 0.2  # how long stop() lets stream responses finish before aborting them
 
 
@@ -398,6 +401,41 @@ class FakeCloud:
     @property
     def devices(self) -> list[FakeDevice]:
         return self._state.all_devices()
+
+    def account(self, username: str) -> FakeUser:
+        """A user by username."""
+        with self._state.lock:
+            user = self._state.users.get(username)
+        if user is None:
+            raise KeyError(username)
+        return user
+
+    def product(self, key: int | str) -> FakeProduct:
+        """A product by ID or slug."""
+        product = self._state.find_product(str(key))
+        if product is None:
+            raise KeyError(key)
+        return product
+
+    def org(self, key: str) -> FakeOrg:
+        """An organisation by slug or ID."""
+        org = self._state.find_org(key)
+        if org is None:
+            raise KeyError(key)
+        return org
+
+    def area(self, kind: type[T]) -> T:
+        """The store of one API area, the very object its routes read and write, e.g.
+        `cloud.area(FirmwareState).flashed[device.id]` (the classes live in the area's
+        module under `particle_async.testing.routes`). Created empty on first use."""
+        return self._state.area(kind)
+
+    @property
+    def state(self) -> CloudState:
+        """Everything the fake knows (users, tokens, devices, products, organisations),
+        for the area helpers that take it, e.g. `accounts_secrets.read_secret(cloud.state,
+        ...)`. It is the live state: mutate it only through its methods, which lock."""
+        return self._state
 
     def _username(self, who: FakeUser | str | None) -> str:
         if who is None:

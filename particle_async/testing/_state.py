@@ -138,6 +138,7 @@ class FakeDevice:
     denied: bool = False
     signaling: bool = False
     firmware_updates_forced: bool = False
+    protected: bool = False  # device protection on: unprotect must be confirmed
     groups: list[str] = field(default_factory=list)
     firmware_version: int | None = None
     desired_firmware_version: int | None = None
@@ -208,22 +209,23 @@ class CloudState:
         self.devices: dict[str, FakeDevice] = {}
         self.products: dict[int, FakeProduct] = {}
         self.orgs: dict[str, FakeOrg] = {}
-        self._areas: dict[str, Any] = {}
+        self._areas: dict[type[Any], Any] = {}
         self._published: deque[FakeEvent] = deque(maxlen=RECORD_LIMIT)
         self._requests: deque[tuple[str, str]] = deque(maxlen=RECORD_LIMIT)
         for builtin in ("particle", "particle-api"):  # CLI/docs default and the JS SDK's
             self.clients[builtin] = OAuthClient(id=builtin, secret=builtin)
 
-    def area(self, name: str, factory: Callable[[], T]) -> T:
-        """The in-memory store of one API area's routes module, created on first use.
+    def area(self, kind: type[T]) -> T:
+        """The in-memory store of one API area, created (`kind()`) on first use.
 
-        Areas beyond the core (SIMs, ledgers, webhooks, ...) keep their records here, so a
-        routes module owns its own state class and nothing else needs to change.
+        Areas beyond the core (SIMs, ledgers, webhooks, ...) keep their records in a class
+        of their own routes module, so adding an area changes nothing here. Tests reach the
+        same store through `FakeCloud.area(kind)`.
         """
         with self.lock:
-            store = self._areas.get(name)
+            store = self._areas.get(kind)
             if store is None:
-                store = self._areas[name] = factory()
+                store = self._areas[kind] = kind()
             return cast(T, store)
 
     # users and tokens -------------------------------------------------------------------

@@ -17,9 +17,9 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import Ctx, api, fail, json_response
+from .._shared import resolve_product
 from .._state import CloudState, FakeProduct, OAuthClient, new_token
-from .products import resolve_product
+from .._wire import Ctx, api, fail, json_response
 
 CLIENT_TYPES = ("installed", "web")
 
@@ -40,7 +40,7 @@ class ClientsArea:
 
 
 def area(state: CloudState) -> ClientsArea:
-    return state.area("accounts_clients", ClientsArea)
+    return state.area(ClientsArea)
 
 
 def client_view(state: CloudState, client: OAuthClient, secret: bool = False) -> dict[str, Any]:

@@ -15,7 +15,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import (
+from .._shared import resolve_product
+from .._state import (
+    DEFAULT_TOKEN_LIFETIME,
+    CloudState,
+    FakeProduct,
+    FakeUser,
+    OAuthClient,
+    TokenRecord,
+    utcnow,
+)
+from .._wire import (
     Ctx,
     api,
     as_bool,
@@ -29,18 +39,8 @@ from .._app import (
     read_params,
     services_of,
 )
-from .._state import (
-    DEFAULT_TOKEN_LIFETIME,
-    CloudState,
-    FakeProduct,
-    FakeUser,
-    OAuthClient,
-    TokenRecord,
-    utcnow,
-)
 from . import auth
 from .accounts_user import remove_account
-from .products import resolve_product
 
 CUSTOMERS_PER_PAGE = 25
 
@@ -51,7 +51,7 @@ class CustomersArea:
 
 
 def area(state: CloudState) -> CustomersArea:
-    return state.area("accounts_customers", CustomersArea)
+    return state.area(CustomersArea)
 
 
 def _granted(record: TokenRecord, lifetime: int, status: int = 200) -> Response:

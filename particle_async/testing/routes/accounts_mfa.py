@@ -22,8 +22,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import ApiError, Ctx, api, as_bool, fail, json_response, oauth_fail
 from .._state import DEFAULT_TOKEN_LIFETIME, CloudState, FakeUser, OAuthClient
+from .._wire import ApiError, Ctx, api, as_bool, fail, json_response, oauth_fail
 from . import auth
 
 RECOVERY_CODES = 10
@@ -79,7 +79,7 @@ class MfaArea:
 
 
 def area(state: CloudState) -> MfaArea:
-    return state.area("accounts_mfa", MfaArea)
+    return state.area(MfaArea)
 
 
 def mfa_enabled(state: CloudState, user: FakeUser) -> bool:

@@ -11,7 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import (
+from .._state import DEFAULT_TOKEN_LIFETIME, CloudState, FakeUser, OAuthClient, TokenRecord, iso_ms
+from .._wire import (
     Ctx,
     api,
     basic_credentials,
@@ -22,7 +23,6 @@ from .._app import (
     services_of,
     token_invalid,
 )
-from .._state import DEFAULT_TOKEN_LIFETIME, CloudState, FakeUser, OAuthClient, TokenRecord, iso_ms
 
 GrantHook = Callable[[Request, dict[str, str], CloudState, OAuthClient], Awaitable[Response | None]]
 GRANT_HOOKS: dict[str, GrantHook] = {}

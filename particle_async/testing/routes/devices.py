@@ -15,7 +15,9 @@ from typing import Any
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from .._app import (
+from .._shared import is_multipart, resolve_device
+from .._state import FakeDevice, iso_ms, utcnow
+from .._wire import (
     Ctx,
     api,
     as_bool,
@@ -25,26 +27,9 @@ from .._app import (
     json_response,
     permission_denied,
 )
-from .._state import CloudState, FakeDevice, iso_ms, utcnow
 from . import build_firmware
 
-# -- access and views ------------------------------------------------------------------
-
-
-def can_access(state: CloudState, username: str, device: FakeDevice) -> bool:
-    if device.owner == username:
-        return True
-    product = state.products.get(device.product_id) if device.product_id is not None else None
-    return product is not None and username in product.members
-
-
-def resolve_device(ctx: Ctx, key: str) -> FakeDevice:
-    device = ctx.state.find_device(key, ctx.user.username)
-    if device is None:
-        raise device_not_found()
-    if not can_access(ctx.state, ctx.user.username, device):
-        raise permission_denied()
-    return device
+# -- views -----------------------------------------------------------------------------
 
 
 def variable_type(value: Any) -> str:
@@ -309,7 +294,7 @@ async def get_device(ctx: Ctx) -> Response:
 
 async def put_device(ctx: Ctx) -> Response:
     device = resolve_device(ctx, ctx.path("deviceId"))
-    if build_firmware.is_multipart(ctx):  # a multipart PUT is a flash
+    if is_multipart(ctx):  # a multipart PUT is a flash
         return await build_firmware.flash(ctx, device)
     return update_device(ctx, device)
 
