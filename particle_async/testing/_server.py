@@ -15,7 +15,8 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -26,6 +27,8 @@ from ._app import build_app
 from ._controls import Faults, SlidingWindowLimiter
 from ._sse import Ending, StreamRegistry, install_log_filter
 from ._state import (
+    GRANTS,
+    PUBLIC_CLIENTS,
     CloudState,
     FakeDevice,
     FakeEvent,
@@ -47,6 +50,7 @@ DEFAULT_PASSWORD = "password"
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
 T = TypeVar("T")
+ERAS = ("current", "2014")
 SETTLE_TIMEOUT = 0.2  # how long stop() lets stream responses finish before aborting them
 
 
@@ -163,7 +167,13 @@ class FakeCloud:
     `rate_limit` is requests per second per client address (None: unlimited);
     `keepalive_interval` is the silence after which streams send `:\\n\\n`;
     `stream_queue_size` bounds each stream's backlog (overflow is dropped and counted);
-    `clock` is the rate limiter's time source, injectable so tests can move time.
+    `clock` (monotonic seconds) is the fake's time source, injectable so tests can move
+    time: it drives the rate limiter and the fake's wall clock, which starts at
+    `start_time` (default: now) and decides when tokens expire.
+    `oauth_clients` (client ID -> secret) replaces the public clients `/oauth/token`
+    accepts (default: `PUBLIC_CLIENTS`: particle, particle-api, CLI2, user, spark).
+    `era` is "current" (the newest docs, the default) or "2014" (the Spark Cloud docs:
+    a flash answers `{ok, firmware_binary_id}` and events carry `ttl` as a string).
     """
 
     def __init__(
@@ -173,12 +183,23 @@ class FakeCloud:
         keepalive_interval: float = 9.0,
         stream_queue_size: int = 1024,
         clock: Callable[[], float] = time.monotonic,
+        start_time: datetime | None = None,
+        oauth_clients: Mapping[str, str] | None = None,
+        era: str = "current",
     ) -> None:
-        self._streams = StreamRegistry(stream_queue_size)
-        self._state = CloudState(sink=self._streams.dispatch)
+        if era not in ERAS:
+            raise ValueError(f"era must be one of {ERAS}")
+        self.era = era
+        self._streams = StreamRegistry(stream_queue_size, ttl_as_string=era == "2014")
+        self._state = CloudState(
+            sink=self._streams.dispatch,
+            clock=clock,
+            start_time=start_time,
+            public_clients=PUBLIC_CLIENTS if oauth_clients is None else oauth_clients,
+        )
         self._limiter = SlidingWindowLimiter(rate_limit, clock)
         self.faults = Faults(self._streams)
-        self._services = Services(self._state, self._streams, keepalive_interval)
+        self._services = Services(self._state, self._streams, keepalive_interval, era)
         self.user = self._state.add_user(DEFAULT_USERNAME, DEFAULT_PASSWORD)
         self._phase = "new"
         self._phase_lock = threading.Lock()
@@ -379,13 +400,18 @@ class FakeCloud:
         *,
         owner: FakeUser | str | None = None,
         product_id: int | None = None,
+        kind: str = "installed",
     ) -> OAuthClient:
-        """A client whose `client_credentials` tokens act for `owner`."""
+        """A client whose `client_credentials` tokens act for `owner`; `kind` ("installed",
+        "web" or "public") decides which grants `/oauth/token` lets it use."""
+        if kind not in GRANTS:
+            raise ValueError(f"kind must be one of {sorted(GRANTS)}")
         client = OAuthClient(
             id=client_id or f"client-{new_id()[:8]}",
             secret=secret or new_token(),
             owner=self._username(owner),
             product_id=product_id,
+            kind=kind,
         )
         return self._state.add_client(client)
 

@@ -96,6 +96,9 @@ def as_int(value: Any, name: str, minimum: int = 0) -> int:
     return number
 
 
+FORM = "application/x-www-form-urlencoded"
+
+
 def content_kind(request: Request) -> str:
     """The media type of the body, lower case, without parameters."""
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -108,7 +111,7 @@ async def read_params(request: Request) -> tuple[dict[str, Any], bool]:
         return dict(request.query_params), False
     kind = content_kind(request)
     raw = await request.body()
-    if kind == "application/x-www-form-urlencoded":
+    if kind == FORM:
         return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)), True
     if kind != "application/json" or not raw.strip():
         return {}, False
@@ -153,6 +156,7 @@ class Services:
     state: CloudState
     streams: StreamRegistry
     keepalive: float
+    era: str = "current"  # or "2014": the Spark Cloud docs' answers where they differ
 
 
 @dataclass(frozen=True)
@@ -193,20 +197,23 @@ def services_of(request: Request) -> Services:
 
 
 async def authenticate(request: Request) -> Ctx:
-    """Token from the Authorization header, else the query string, else a form body."""
+    """Who is calling, before anything else is read: the token comes from the
+    Authorization header, else the query string, else a form body (the only body read
+    first). A bad JSON body without a valid token is a 400/401 about the token, as on the
+    real cloud, and only an authenticated request gets its parameters parsed."""
     services = services_of(request)
-    params, is_form = await read_params(request)
-    token = (
-        bearer_token(request)
-        or request.query_params.get("access_token")
-        or (params.get("access_token") if is_form else None)
-    )
+    form: dict[str, Any] | None = None
+    token = bearer_token(request) or request.query_params.get("access_token")
+    if not token and request.method not in ("GET", "HEAD") and content_kind(request) == FORM:
+        form, _ = await read_params(request)
+        token = form.get("access_token")
     if not token:
         raise token_missing()
-    user = services.state.token_owner(token)
+    user = services.state.token_owner(str(token))
     if user is None:
         raise token_invalid()
-    return Ctx(request, services, user, token, params)
+    params = form if form is not None else (await read_params(request))[0]
+    return Ctx(request, services, user, str(token), params)
 
 
 def api(path: str, handler: Handler, method: str = "GET") -> Route:

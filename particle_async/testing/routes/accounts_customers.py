@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -23,7 +22,6 @@ from .._state import (
     FakeUser,
     OAuthClient,
     TokenRecord,
-    utcnow,
 )
 from .._wire import (
     Ctx,
@@ -196,23 +194,6 @@ async def delete_customer(ctx: Ctx) -> Response:
 # -- customer-scoped tokens: a grant hook on /oauth/token --------------------------------------
 
 
-def _expiry(form: dict[str, str]) -> int:
-    """Seconds from `expires_in`, or from an ISO 8601 `expires_at`; 0 means never."""
-    if form.get("expires_at"):
-        try:
-            moment = datetime.fromisoformat(form["expires_at"].replace("Z", "+00:00"))
-        except ValueError:
-            raise oauth_fail(400, "invalid_request", "Invalid expires_at parameter") from None
-        seconds = int((moment - utcnow()).total_seconds())
-        if moment.tzinfo is None or seconds <= 0:
-            raise oauth_fail(400, "invalid_request", "Invalid expires_at parameter")
-        return seconds
-    raw = form.get("expires_in", str(DEFAULT_TOKEN_LIFETIME))
-    if not raw.isdigit():
-        raise oauth_fail(400, "invalid_request", "Invalid expires_in parameter")
-    return int(raw)
-
-
 async def customer_token_grant(
     request: Request, form: dict[str, str], state: CloudState, client: OAuthClient
 ) -> Response | None:
@@ -227,7 +208,7 @@ async def customer_token_grant(
     customer = find_customer(state, product, scope.removeprefix("customer="))
     if customer is None:
         raise oauth_fail(400, "invalid_grant", "Customer not found")
-    lifetime = _expiry(form)
+    lifetime = auth.lifetime(form, state)
     return _granted(state.issue_token(customer, client=client.id, expires_in=lifetime), lifetime)
 
 

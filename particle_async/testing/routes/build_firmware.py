@@ -177,11 +177,18 @@ async def flash(ctx: Ctx, device: FakeDevice) -> Response:
     answer: dict[str, Any]
     if binary:
         image, answer = _image(uploads), {"id": device.id, "status": "Update started"}
+        built_id = secrets.token_hex(12)
     else:
         built = build(ctx, uploads, device.platform_id, _version(fields))
-        image, answer = built.content, {"ok": True, "message": "Update started"}
+        image, answer, built_id = built.content, {"ok": True, "message": "Update started"}, built.id
+    spark_era = ctx.services.era == "2014"
+    if spark_era:  # the Spark Cloud docs: `{ok, firmware_binary_id}` whatever was sent
+        answer = {"ok": True, "firmware_binary_id": built_id}
     if not device.online:
-        raise ApiError(400, {"ok": False, "errors": ["Device is not connected."]})
+        failed: dict[str, Any] = {"ok": False, "errors": ["Device is not connected."]}
+        if spark_era:
+            failed["firmware_binary_id"] = built_id
+        raise ApiError(400, failed)
     with ctx.state.lock:
         store(ctx).flashed[device.id] = image
     device.publish("spark/flash/status", "started ")

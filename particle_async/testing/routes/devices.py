@@ -61,7 +61,28 @@ def reported_product_id(device: FakeDevice) -> int:
 
 
 def device_view(device: FakeDevice) -> dict[str, Any]:
-    """One device as listings and `GET /v1/devices/:id` show it."""
+    """One device as `GET /v1/devices/:id` (and its product and org forms) shows it: the
+    list entry plus what only the detail has, above all `variables` and `functions`."""
+    view = list_view(device)
+    view.update(
+        {
+            "functions": list(device.functions),
+            "variables": _variable_types(device),
+            "firmware_updates_enabled": True,
+            "firmware_updates_forced": device.firmware_updates_forced,
+            "development": device.development,
+            "quarantined": device.quarantined,
+            "owner": device.owner,
+        }
+    )
+    return view
+
+
+def list_view(device: FakeDevice) -> dict[str, Any]:
+    """One entry of a device listing, as the newest docs show it: no `variables` or
+    `functions` (clients fetch each device for those, online or not), and the fleet
+    fields (groups, firmware versions, development, quarantine, owner) only for product
+    devices, which the product listing shows."""
     view: dict[str, Any] = {
         "id": device.id,
         "name": device.name,
@@ -75,25 +96,24 @@ def device_view(device: FakeDevice) -> dict[str, Any]:
         "platform_id": device.platform_id,
         "cellular": device.cellular,
         "notes": device.notes,
-        "functions": list(device.functions),
-        "variables": _variable_types(device),
         "status": "normal",
         "serial_number": device.serial_number,
         "system_firmware_version": device.system_firmware_version,
-        "firmware_updates_enabled": True,
-        "firmware_updates_forced": device.firmware_updates_forced,
-        "development": device.development,
-        "quarantined": device.quarantined,
-        "owner": device.owner,
+        "current_build_target": device.system_firmware_version,
+        "default_build_target": device.system_firmware_version,
     }
     if device.cellular:
         view["iccid"] = device.iccid
     if device.product_id is not None:
         view["groups"] = list(device.groups)
+        view["firmware_product_id"] = device.product_id
         view["firmware_version"] = device.firmware_version
         view["desired_firmware_version"] = device.desired_firmware_version
         view["targeted_firmware_release_version"] = device.desired_firmware_version
+        view["development"] = device.development
+        view["quarantined"] = device.quarantined
         view["denied"] = device.denied
+        view["owner"] = device.owner
     return view
 
 
@@ -143,7 +163,7 @@ async def list_devices(ctx: Ctx) -> Response:
     chosen = select_devices(ctx, mine)
     if ctx.query("page", "perPage", "per_page") is not None:
         chosen, _ = paginate(ctx, chosen, default_per_page=25)
-    return json_response([device_view(d) for d in chosen])
+    return json_response([list_view(d) for d in chosen])
 
 
 # -- operations shared with the product routes -----------------------------------------

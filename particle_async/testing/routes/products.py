@@ -28,7 +28,7 @@ async def list_product_devices(ctx: Ctx) -> Response:
     page, total_pages = devices.paginate(ctx, devices.select_devices(ctx, members), 25)
     return json_response(
         {
-            "devices": [devices.device_view(d) for d in page],
+            "devices": [devices.list_view(d) for d in page],
             "customers": [],
             "meta": {"total_pages": total_pages},
         }
