@@ -16,6 +16,7 @@ import click
 from rich.console import Console
 
 from .. import Particle, ParticleError
+from ._record import record
 from ._render import device_table, event_line
 
 T = TypeVar("T")
@@ -155,12 +156,21 @@ def subscribe(
 
 @cli.command()
 @click.option("--seconds", type=float, default=4.0, show_default=True, help="How long to stream.")
+@click.option(
+    "--replay",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Stream a recording (particle-async record) instead of simulated devices.",
+)
 @click.pass_context
-def demo(ctx: click.Context, seconds: float) -> None:
+def demo(ctx: click.Context, seconds: float, replay: str | None) -> None:
     """Tour the SDK. With no token, against an embedded fake cloud (no internet needed)."""
     from ._demo import run_demo
 
-    _run(lambda: run_demo(ctx.obj["token"], ctx.obj["base_url"], seconds, console))
+    _run(lambda: run_demo(ctx.obj["token"], ctx.obj["base_url"], seconds, console, replay))
+
+
+cli.add_command(record)
 
 
 def main() -> None:

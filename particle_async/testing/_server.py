@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -25,6 +26,7 @@ import uvicorn
 
 from ._app import build_app
 from ._controls import Faults, SlidingWindowLimiter
+from ._replay import Recorded, Replay, open_replay
 from ._sse import Ending, StreamRegistry, install_log_filter
 from ._state import (
     GRANTS,
@@ -210,6 +212,7 @@ class FakeCloud:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._startup_error: BaseException | None = None
         self._simulations: list[Simulation] = []
+        self._replays: list[Replay] = []
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -244,6 +247,8 @@ class FakeCloud:
             return
         for simulation in self._simulations:
             simulation.stop()
+        for replay in self._replays:
+            replay.stop()
         self._streams.end_all(Ending.CLOSED, close=True)
         server, loop = self._server, self._loop
         if server is not None and loop is not None and server.exit_requested is not None:
@@ -514,6 +519,38 @@ class FakeCloud:
         simulation = Simulation(device, name, data, interval, count, ttl, private)
         self._simulations.append(simulation.start(self._loop))
         return simulation
+
+    def replay(
+        self,
+        path: str | Path,
+        speed: float = 1.0,
+        *,
+        owner: FakeUser | str | None = None,
+        populate: bool = True,
+    ) -> Replay:
+        """Publish the events recorded in `path` (`particle-async record`'s JSON lines)
+        with their original spacing divided by `speed` (0: as fast as possible), through
+        the same path as live events. They belong to `owner` (default: the default user);
+        `populate` first adds the devices (and products) they name that the fake lacks, so
+        device and product streams can be opened. Malformed lines are logged, skipped and
+        listed in the returned `Replay`'s `skipped`; it publishes in the background."""
+        if self._loop is None or self._phase != "running":
+            raise RuntimeError("FakeCloud is not running")
+        source, events, skipped = open_replay(path, speed, self._username(owner))
+        if populate:
+            self._populate(events, self._username(owner))
+        replay = Replay(source, events, skipped, speed, self._state.publish)
+        self._replays.append(replay.start(self._loop))
+        return replay
+
+    def _populate(self, events: list[Recorded], owner: str) -> None:
+        for recorded in events:
+            event = recorded.event
+            product = event.product_id
+            if product is not None and self._state.find_product(str(product)) is None:
+                self.add_product(product, members=[owner])
+            if event.coreid != "api" and self._state.find_device(event.coreid) is None:
+                self._state.add_device(id=event.coreid, owner=owner, product_id=product)
 
     @property
     def published(self) -> list[FakeEvent]:

@@ -5,7 +5,9 @@ signal: the device routes hand a `multipart/form-data` body to `flash`. A compil
 simulated: the "binary" is a deterministic function of the sources, a line `#error ...`
 in a source fails the build the way the compiler would, and a flash of an online device
 answers "Update started" and publishes `spark/flash/status` "started " then "success ",
-as the real cloud does. Build targets and Device OS versions are in `build_device_os`.
+as the real cloud does (the 2014 era, `FakeCloud(era="2014")`, answers
+`{ok, firmware_binary_id}` instead). Build targets and Device OS versions are in
+`build_device_os`.
 """
 
 from __future__ import annotations
