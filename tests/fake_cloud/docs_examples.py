@@ -15,7 +15,7 @@ import json
 import re
 import shlex
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -125,7 +125,6 @@ class Example:
     role: str  # "owner" or "stranger": whose token the docs mean
     expect: Expectation
     superseded_by: str | None = None
-    tokens: tuple[str, ...] = field(default=(), compare=False)  # doc tokens, block order
 
     @property
     def id(self) -> str:
@@ -240,21 +239,17 @@ def _json_keys(lines: list[str]) -> frozenset[str] | None:
 
 
 def _keys_by_indent(lines: list[str]) -> frozenset[str] | None:
-    opener = lines[0].strip()[:1]
+    """The keys at the shallowest indentation of the first object (of an array, its
+    first element), for JSON the docs did not write to parse."""
+    if lines[0].strip().startswith("["):
+        end = next((k for k, line in enumerate(lines) if line.strip().startswith("}")), None)
+        lines = lines[:end]
     body = [line for line in lines[1:] if re.match(r'^\s*"[^"]+"\s*:', line)]
-    if opener == "[":  # the first element's keys sit one level deeper
-        body = body[
-            : next((k for k, line in enumerate(lines[1:]) if line.strip().startswith("}")), None)
-        ]
     if not body:
         return None
     depth = min(len(line) - len(line.lstrip()) for line in body)
-    found = {
-        re.match(r'^\s*"([^"]+)"', line).group(1)  # type: ignore[union-attr]
-        for line in body
-        if len(line) - len(line.lstrip()) == depth
-    }
-    return frozenset(found)
+    keys = (re.match(r'^\s*"([^"]+)"', line) for line in body if line.startswith(" " * depth + '"'))
+    return frozenset(m.group(1) for m in keys if m)
 
 
 def _expectation(own: list[str], later: list[list[str]]) -> Expectation:

@@ -101,7 +101,8 @@ class World:
         parts = request.path.strip("/").split("/")
         if parts[:2] == ["v1", "devices"] and len(parts) > 2 and parts[2] != "events":
             name = parts[3] if len(parts) > 3 and parts[3] != "events" else None
-            self.source = self._device(parts[2], self.owner, None, name)
+            by_id = bool(re.fullmatch(r"[0-9a-f]{24}", parts[2]))  # else the device's name
+            self.source = self._device(parts[2], by_id, self.owner, None, name)
         elif parts[:2] == ["v1", "devices"] and request.method == "POST" and "id" in request.form:
             self.cloud.add_device(id=request.form["id"], claimed=False)  # to be claimed
         elif parts[:2] == ["v1", "products"] and len(parts) > 2:
@@ -109,19 +110,23 @@ class World:
                 1337, parts[2] if not parts[2].isdigit() else None, members=[self.owner]
             )
             key = parts[4] if parts[3:4] == ["devices"] and len(parts) > 4 else "product-device"
-            self.source = self._device(key, None, product.id, None)
+            self.source = self._device(key, True, None, product.id, None)
         if self.source is None:
             self.source = self.cloud.add_device("publisher", owner=self.owner)
 
     def _device(
-        self, key: str, owner: FakeUser | None, product_id: int | None, name: str | None
+        self,
+        key: str,
+        by_id: bool,
+        owner: FakeUser | None,
+        product_id: int | None,
+        name: str | None,
     ) -> FakeDevice:
         """The device an example names, by ID or by name, with the variable it reads or
         the function it calls (each answering 42)."""
-        is_id = bool(re.fullmatch(r"[0-9a-f]{24}|[0-9a-f]{6}", key))
         return self.cloud.add_device(
-            None if is_id else key,
-            id=key if is_id else None,
+            None if by_id else key,
+            id=key if by_id else None,
             owner=owner,
             claimed=owner is not None,
             product_id=product_id,
@@ -242,3 +247,77 @@ def test_curl_flags_are_translated() -> None:
     assert escaped.query == {"access_token": "abc"}
     with pytest.raises(ValueError, match="--insecure"):
         parse_curl("curl --insecure https://api.particle.io/v1/devices")
+
+
+OLD_SEED = """
+# Spark Cloud API
+
+```bash
+curl https://api.spark.io/v1/devices/0123456789abcdef01234567/brew \\
+     -d access_token=1111
+# Response status is 200 OK
+
+curl https://api.spark.io/v1/devices/0123456789abcdef01234567/brew \\
+     -d access_token=2222
+# Response status is 403 Forbidden
+```
+
+```bash
+curl "https://api.spark.io/v1/devices/0123456789abcdef01234567/temp?access_token=1111"
+```
+
+```json
+// EXAMPLE RESPONSE
+{
+  "cmd": "VarReturn",
+  "result": 42,
+  "coreInfo": {
+    "last_heard": 2014-08-22T22:33:25.407Z
+  }
+```
+"""
+
+NEW_SEED = """
+## API rate limits
+
+A 429 means slow down.
+
+```bash
+curl https://api.particle.io/v1/devices/55ff8800beefcafe12345678/brew \\
+     -d access_token=3333
+# Response status is 200 OK
+```
+
+### Request
+
+```bash
+curl "https://api.particle.io/v1/products/my-product/events?access_token=3333"
+```
+
+### Response
+
+```
+HTTP/1.1 200 OK
+:ok
+
+event: temperature
+data: {"data":"25.34","ttl":"60","published_at":"2015-07-18T00:12:18.174Z","coreid":"x"}
+```
+"""
+
+
+def test_the_extractor_on_seeds_of_two_eras(tmp_path: Path) -> None:
+    (tmp_path / "a_old.txt").write_text(OLD_SEED)
+    (tmp_path / "b_new.txt").write_text(NEW_SEED)
+    examples = {e.id: e for e in load(tmp_path)}
+    assert curl_lines(tmp_path) == len(examples) == 5
+    owner, stranger = examples["a_old.txt:5"], examples["a_old.txt:9"]
+    assert (owner.era, owner.role, owner.expect.status) == (0, "owner", 200)
+    assert (stranger.role, stranger.expect.status) == ("stranger", 403)
+    assert owner.superseded_by == "b_new.txt:7"  # the same call, newer era
+    assert stranger.superseded_by is None  # nobody newer shows the stranger's call
+    variable = examples["a_old.txt:15"]
+    assert variable.expect.keys == {"cmd", "result", "coreInfo"}  # unterminated JSON too
+    stream = examples["b_new.txt:15"]
+    assert (stream.era, stream.request.stream, stream.expect.event) == (2, True, "temperature")
+    assert stream.expect.event_keys == {"data", "ttl", "published_at", "coreid"}
