@@ -11,12 +11,12 @@ import sys
 
 import click
 
-from . import account, demo, devices, events, tokens
+from . import _record, account, demo, devices, events, tokens
 from ._common import Settings, validate_base_url
 
 __all__ = ["COMMAND_MODULES", "cli", "main"]
 
-COMMAND_MODULES = (devices, events, tokens, account, demo)
+COMMAND_MODULES = (devices, events, tokens, account, demo, _record)
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 

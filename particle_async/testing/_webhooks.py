@@ -325,7 +325,7 @@ class Webhooks:
         if not _triggers_webhooks(event):
             return
         with self._state.lock:
-            store = self._state.area("integrations", IntegrationsState)
+            store = self._state.area(IntegrationsState)
             hooks = [h.id for h in store.integrations.values() if _matches(h, event)]
         if not hooks:
             return
@@ -529,7 +529,7 @@ class Webhooks:
 
     def _integration(self, hook_id: str) -> tuple[dict[str, Any], str] | None:
         with self._state.lock:
-            hook = self._state.area("integrations", IntegrationsState).integrations.get(hook_id)
+            hook = self._state.area(IntegrationsState).integrations.get(hook_id)
             return None if hook is None else (dict(hook.settings), hook.scope)
 
     def _record(
@@ -570,7 +570,7 @@ class Webhooks:
             "response": answer,
         }
         with self._state.lock:
-            store = self._state.area("integrations", IntegrationsState)
+            store = self._state.area(IntegrationsState)
             hook = store.integrations.get(delivery.integration_id)
             if hook is not None:
                 hook.logs = [entry, *hook.logs][:MAX_LOGS]

@@ -46,7 +46,7 @@ def test_flash_a_binary_reports_the_upload(fake_cloud: FakeCloud, tmp_path: Path
     uploaded = result.stderr.strip()
     assert uploaded.startswith("uploaded firmware.bin: ")
     assert int(uploaded.split()[-2]) > len(image)  # the whole multipart body went out
-    state = fake_cloud._state.area("firmware", FirmwareState)
+    state = fake_cloud.area(FirmwareState)
     assert state.flashed[alpha(fake_cloud)] == image
 
 
