@@ -261,13 +261,12 @@ class EventHub:
 
     async def __aenter__(self) -> EventHub:
         """Start the pump; returns once the upstream is ready (or raises why not)."""
-        self._tg = anyio.create_task_group()
-        await self._tg.__aenter__()
+        group = self._tg = anyio.create_task_group()
+        await group.__aenter__()
         try:
-            await self._tg.start(self._pump)
-        except BaseException:
-            self._tg.cancel_scope.cancel()
-            await self._tg.__aexit__(None, None, None)
+            await group.start(self._pump)
+        except BaseException as exc:
+            await self._stop_pump(exc)
             raise
         return self
 
@@ -280,12 +279,28 @@ class EventHub:
         """Stop the pump. The body's own exception propagates as itself, never wrapped in
         an ExceptionGroup: the pump never raises once started, so there is nothing to group.
         """
-        assert self._tg is not None
-        await self.aclose()
-        self._tg.cancel_scope.cancel()
-        await self._tg.__aexit__(None, None, None)
-        self._finish(None)
-        return None
+        await self._stop_pump(exc)
+
+    async def _stop_pump(self, exc: BaseException | None) -> None:
+        """Cancel the pump and exit its task group, whatever the body is going through.
+
+        The group is always exited here, in the task that entered it, before anything
+        else can raise: skipping that (an `await` cancelled first) corrupts the cancel
+        scope stack of the task. A cancellation is passed on as itself, so the group
+        sees its owner being cancelled; any other exception of the body is not, or the
+        group would wrap it in an ExceptionGroup. Cancelling the pump closes the source
+        (its `async with` exits), releasing the connection.
+        """
+        group, self._tg = self._tg, None
+        assert group is not None
+        group.cancel_scope.cancel()
+        try:
+            if isinstance(exc, anyio.get_cancelled_exc_class()):
+                await group.__aexit__(type(exc), exc, exc.__traceback__)
+            else:
+                await group.__aexit__(None, None, None)
+        finally:
+            self._finish(None)
 
     async def aclose(self) -> None:
         """End the upstream and every consumer (queued events are still delivered)."""
