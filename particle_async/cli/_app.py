@@ -1,7 +1,8 @@
 """The `particle-async` commands. Each one is a thin shell over the SDK, run with anyio.
 
-Ctrl-C anywhere ends the command cleanly (exit status 130, no traceback); SDK errors are
-printed as one readable line (the token is never in them) with exit status 1.
+Ctrl-C anywhere ends the command cleanly (exit status 130, no traceback), and so does
+SIGTERM (exit status 143); SDK errors are printed as one readable line (the token is
+never in them) with exit status 1.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from rich.console import Console
 
 from .. import Particle, ParticleError
 from ._render import device_table, event_line
+from ._signals import Terminated, until_terminated
 
 T = TypeVar("T")
 console = Console()
@@ -26,10 +28,13 @@ err_console = Console(stderr=True)
 def _run(make: Callable[[], Awaitable[T]]) -> T:
     """Run one async command; Ctrl-C and SDK errors end it with a clear status."""
     try:
-        return anyio.run(make)
+        return anyio.run(until_terminated, make)
     except KeyboardInterrupt:
         err_console.print("[dim]interrupted[/dim]")
         sys.exit(130)
+    except Terminated:  # SIGTERM: cancelled like Ctrl-C, so every stream was closed
+        err_console.print("[dim]terminated[/dim]")
+        sys.exit(143)
     except ParticleError as exc:
         err_console.print(f"[red]error:[/red] {exc}")
         sys.exit(1)

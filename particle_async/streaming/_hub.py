@@ -25,7 +25,7 @@ import anyio
 from anyio.abc import TaskGroup, TaskStatus
 from attrs import define, frozen
 
-from .._errors import StreamError
+from .._errors import ClientClosedError, StreamError
 from ..models.events import Event
 from ._source import EventSource
 from ._status import Gap, StreamState, StreamStats
@@ -194,6 +194,7 @@ class EventHub:
         self._tg: TaskGroup | None = None
         self._error: BaseException | None = None
         self._finished = False
+        self._closing = False
         self._gaps_seen = 0
         self.events_in = 0
 
@@ -304,6 +305,7 @@ class EventHub:
 
     async def aclose(self) -> None:
         """End the upstream and every consumer (queued events are still delivered)."""
+        self._closing = True
         if self._source is not None:
             await self._source.aclose()
         self._finish(None)
@@ -317,7 +319,7 @@ class EventHub:
                 task_status.started()
                 await self._forward(source)
         except Exception as exc:
-            self._finish(exc)
+            self._finish(None if self._closed_by(exc) else exc)
             if not entered:
                 raise
         else:
@@ -340,6 +342,10 @@ class EventHub:
                 # One network read can hold hundreds of events; without a pause
                 # here a burst fills even a fast consumer's queue before it runs.
                 await anyio.lowlevel.checkpoint()
+
+    def _closed_by(self, exc: Exception) -> bool:
+        """Whether `exc` only says the hub or its client was closed: a close, no failure."""
+        return self._closing or isinstance(exc, ClientClosedError)
 
     def _report_gap(self, stats: StreamStats) -> None:
         self._gaps_seen = stats.gaps

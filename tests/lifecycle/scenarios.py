@@ -157,6 +157,15 @@ async def run_hub(cloud: Particle, probe: Probe, *, backoff: bool = False) -> No
         probe.facts["waiting_ended"] = True
 
 
+async def connect_hub(cloud: Particle, probe: Probe) -> None:
+    """`async with hub` whose upstream never connects: the owner waits in the hub's start."""
+    hub = cloud.events.hub(backoff=SLOW_BACKOFF)
+    probe.target = hub
+    probe.finals.append(hub)
+    async with hub:
+        raise AssertionError("the hub cannot start in this scenario")
+
+
 async def _slow_consumer(consumer: Consumer, probe: Probe, helper: Helper) -> None:
     async for _ in consumer:
         helper.got += 1
@@ -223,6 +232,22 @@ ROWS = [
         lambda probe: (one_event_then_close(probe), status(503)(probe)),
         lambda cloud, probe: run_hub(cloud, probe, backoff=True),
         frozenset({"waiting", "slow", "sleeping"}),
+    ),
+    Running(
+        "hub-connecting",
+        lambda probe: (never_answers(probe),),
+        connect_hub,
+        frozenset({"request"}),
+        on_aclose=StreamError,
+        on_client_close=ClientClosedError,
+    ),
+    Running(
+        "hub-connect-backoff",
+        lambda probe: (status(503)(probe),),
+        connect_hub,
+        frozenset({"sleeping"}),
+        on_aclose=StreamError,
+        on_client_close=ClientClosedError,
     ),
     Running(
         "rest-in-flight",
