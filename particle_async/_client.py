@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import anyio
 import httpx
 
 from ._clock import Clock
@@ -236,12 +237,17 @@ class Particle:
         if self._state.closed:
             return
         self._state.closed = True
-        for stream in list(self._state.streams):
-            await stream.aclose()
-        if self._stream_http is not None and self._owns_stream_http:
-            await self._stream_http.aclose()
-        if self._owns_http:
-            await self._http.aclose()
+        self._state.cancel_calls()
+        # Shielded: a task cancelled while it leaves `async with Particle(...)` (Ctrl-C,
+        # an app shutting down) must still release every connection. Bounded, as each
+        # step is: a stream's reader lets go as soon as its own scope is cancelled.
+        with anyio.CancelScope(shield=True):
+            for stream in list(self._state.streams):
+                await stream.aclose()
+            if self._stream_http is not None and self._owns_stream_http:
+                await self._stream_http.aclose()
+            if self._owns_http:
+                await self._http.aclose()
 
     # Resources: created on first use, one instance per client.
     @cached_property

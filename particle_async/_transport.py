@@ -108,15 +108,23 @@ class ClientState:
     """What a client and the clients derived from it (`with_options`) share.
 
     `streams` holds every event stream made through the client (weakly), so closing
-    the client ends them, even one that another task is reading at that moment.
+    the client ends them, even one that another task is reading at that moment;
+    `calls` holds the deadline scope of each request in flight, so closing the client
+    cancels those too (they raise `ClientClosedError`), wherever they wait.
     """
 
-    __slots__ = ("closed", "streams", "token")
+    __slots__ = ("calls", "closed", "streams", "token")
 
     def __init__(self, token: Secret | None):
         self.token = token
         self.closed = False
         self.streams: weakref.WeakSet[Any] = weakref.WeakSet()
+        self.calls: set[anyio.CancelScope] = set()
+
+    def cancel_calls(self) -> None:
+        """End every request in flight: each raises `ClientClosedError` at once."""
+        for scope in list(self.calls):
+            scope.cancel()
 
 
 def wrap_transport_error(exc: httpx.HTTPError, request: httpx.Request) -> ParticleError:
@@ -266,8 +274,14 @@ class Transport:
         self.check_open()
         deadline = self.retry.deadline
         call = _Call()
-        with anyio.move_on_after(deadline):
-            return await self._send_with_retry(request, idempotent=idempotent, call=call)
+        calls = self.state.calls
+        with anyio.move_on_after(deadline) as scope:
+            calls.add(scope)  # closing the client cancels this scope
+            try:
+                return await self._send_with_retry(request, idempotent=idempotent, call=call)
+            finally:
+                calls.discard(scope)
+        self.check_open()
         if call.waiting_for_limiter:
             raise RateLimitedError(
                 f"the rate limiter would hold this call past its {deadline:g}s deadline",

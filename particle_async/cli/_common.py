@@ -31,10 +31,12 @@ from .. import (
 )
 from .._client import DEFAULT_BASE_URL
 from ._render import plain_columns, to_json
+from ._signals import Terminated, until_terminated
 
 __all__ = [
     "EXIT_ERROR",
     "EXIT_INTERRUPTED",
+    "EXIT_TERMINATED",
     "EXIT_USAGE",
     "Settings",
     "console",
@@ -56,6 +58,8 @@ FC = TypeVar("FC", bound=Callable[..., Any])
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+EXIT_TERMINATED = 143
 NO_TOKEN = "no access token: pass --token TOKEN or set PARTICLE_ACCESS_TOKEN"
 console = Console()
 err_console = Console(stderr=True)
@@ -126,10 +130,13 @@ def describe_error(exc: ParticleError, *, url: str, subject: str | None = None) 
 def run(ctx: click.Context, make: Callable[[], Awaitable[T]], *, subject: str | None = None) -> T:
     """Run async work; Ctrl-C and SDK errors end the command with a clear status."""
     try:
-        return anyio.run(make)
+        return anyio.run(until_terminated, make)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except Terminated:  # SIGTERM: cancelled like Ctrl-C, so every stream was closed
+        click.echo("terminated", err=True)
+        sys.exit(EXIT_TERMINATED)
     except ParticleError as exc:
         fail(describe_error(exc, url=settings(ctx).url, subject=subject))
     except OSError as exc:  # a file flash could not read, say: still one line

@@ -25,7 +25,7 @@ import anyio
 from anyio.abc import TaskGroup, TaskStatus
 from attrs import define, frozen
 
-from .._errors import StreamError
+from .._errors import ClientClosedError, StreamError
 from ..models.events import Event
 from ._source import EventSource
 from ._status import Gap, StreamState, StreamStats
@@ -215,6 +215,7 @@ class EventHub:
         self._tg: TaskGroup | None = None
         self._error: BaseException | None = None
         self._finished = False
+        self._closing = False
         self._gaps_seen = 0
         self.events_in = 0
 
@@ -282,13 +283,12 @@ class EventHub:
 
     async def __aenter__(self) -> EventHub:
         """Start the pump; returns once the upstream is ready (or raises why not)."""
-        self._tg = anyio.create_task_group()
-        await self._tg.__aenter__()
+        group = self._tg = anyio.create_task_group()
+        await group.__aenter__()
         try:
-            await self._tg.start(self._pump)
-        except BaseException:
-            self._tg.cancel_scope.cancel()
-            await self._tg.__aexit__(None, None, None)
+            await group.start(self._pump)
+        except BaseException as exc:
+            await self._stop_pump(exc)
             raise
         return self
 
@@ -301,15 +301,32 @@ class EventHub:
         """Stop the pump. The body's own exception propagates as itself, never wrapped in
         an ExceptionGroup: the pump never raises once started, so there is nothing to group.
         """
-        assert self._tg is not None
-        await self.aclose()
-        self._tg.cancel_scope.cancel()
-        await self._tg.__aexit__(None, None, None)
-        self._finish(None)
-        return None
+        await self._stop_pump(exc)
+
+    async def _stop_pump(self, exc: BaseException | None) -> None:
+        """Cancel the pump and exit its task group, whatever the body is going through.
+
+        The group is always exited here, in the task that entered it, before anything
+        else can raise: skipping that (an `await` cancelled first) corrupts the cancel
+        scope stack of the task. A cancellation is passed on as itself, so the group
+        sees its owner being cancelled; any other exception of the body is not, or the
+        group would wrap it in an ExceptionGroup. Cancelling the pump closes the source
+        (its `async with` exits), releasing the connection.
+        """
+        group, self._tg = self._tg, None
+        assert group is not None
+        group.cancel_scope.cancel()
+        try:
+            if isinstance(exc, anyio.get_cancelled_exc_class()):
+                await group.__aexit__(type(exc), exc, exc.__traceback__)
+            else:
+                await group.__aexit__(None, None, None)
+        finally:
+            self._finish(None)
 
     async def aclose(self) -> None:
         """End the upstream and every consumer (queued events are still delivered)."""
+        self._closing = True
         if self._source is not None:
             await self._source.aclose()
         self._finish(None)
@@ -323,7 +340,7 @@ class EventHub:
                 task_status.started()
                 await self._forward(source)
         except Exception as exc:
-            self._finish(exc)
+            self._finish(None if self._closed_by(exc) else exc)
             if not entered:
                 raise
         else:
@@ -346,6 +363,10 @@ class EventHub:
                 # One network read can hold hundreds of events; without a pause
                 # here a burst fills even a fast consumer's queue before it runs.
                 await anyio.lowlevel.checkpoint()
+
+    def _closed_by(self, exc: Exception) -> bool:
+        """Whether `exc` only says the hub or its client was closed: a close, no failure."""
+        return self._closing or isinstance(exc, ClientClosedError)
 
     def _report_gap(self, stats: StreamStats) -> None:
         self._gaps_seen = stats.gaps

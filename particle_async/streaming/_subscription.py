@@ -167,6 +167,7 @@ class EventStream:
         """Connect now, so a bad token or unknown device raises here, not at the first read."""
         await self._guarded(self._ensure_connected)
         if self._closed:
+            self._transport.check_open()  # closed with its client: ClientClosedError
             raise StreamError("stream closed while connecting")
         return self
 
@@ -196,7 +197,8 @@ class EventStream:
             self._scope.cancel()
             await self._reader_done.wait()
         else:
-            await self._drop_connection()
+            with anyio.CancelScope(shield=True):  # a closer being cancelled still closes
+                await self._drop_connection()
         if self.state is not StreamState.FAILED:
             self._set_state(StreamState.CLOSED)
 
