@@ -161,8 +161,7 @@ def test_relay_under_uvicorn_shuts_down_on_sigterm(publishing: FakeCloud) -> Non
     assert browser_ended < GRACE + PROMPT, f"the browser's stream lasted {browser_ended:.2f}s"
     assert took < GRACE + PROMPT, f"uvicorn took {took:.2f}s more to exit"
     assert "Application shutdown complete" in stderr, stderr  # the lifespan's exit ran
-    # The one exception: uvicorn's own cancellation of the open response at the end of
-    # the grace, which it logs with a traceback ("Exception in ASGI application").
-    cut = "CancelledError: Task cancelled, timeout graceful shutdown exceeded"
-    assert stderr.count("Traceback") == stderr.count(cut) <= 1, stderr
+    # The relay ends its open event streams itself on SIGTERM (examples/fastapi_relay/
+    # lifecycle.py), so uvicorn never has to cancel a response: no traceback at all.
+    assert "Traceback" not in stderr, stderr
     publishing.wait_for_streams_sync(0, timeout=PROMPT)  # the upstream was closed
