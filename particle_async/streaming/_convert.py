@@ -22,8 +22,8 @@ from typing import Any
 
 import attrs
 
-from ..models._base import as_int, parse_datetime
-from ..models.events import Event
+from ..models._base import as_int, as_optional_bool, parse_datetime
+from ..models.events import Event, event_ttl
 
 __all__ = ["to_event"]
 
@@ -60,6 +60,7 @@ _new = object.__new__
 
 
 def _published_at(value: Any) -> datetime | None:
+    """`parse_datetime` with the C parser tried first: Particle's own format always fits."""
     if type(value) is str:
         try:
             parsed = _fromiso(value)
@@ -74,30 +75,45 @@ def _envelope(data: str) -> Any:
     text = data.strip(_WHITESPACE) if data[:1] in _WHITESPACE or data[-1:] in _WHITESPACE else data
     try:
         value, end = _decode(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return value if end == len(text) else None
 
 
 def to_event(name: str, data: str) -> Event:
-    """Parse Particle's JSON envelope; anything else is delivered raw and flagged."""
+    """Parse Particle's JSON envelope; anything else is delivered raw and flagged.
+
+    Never raises. The field converters are the model's own (`Event.from_api` uses the
+    same ones), and a field that is present but unreadable (`ttl: Infinity`, a date
+    past year 9999) flags the event malformed instead of raising mid-stream.
+    """
     envelope = _envelope(data)
     if type(envelope) is not dict:
         return Event(name=name, data=data, malformed=True)
     payload = envelope.get("data")
     ttl = envelope.get("ttl", 60)
-    public = envelope.get("public")
+    stamp = envelope.get("published_at")
     product = envelope.get("productID")
     version = envelope.get("version")
     event: Event = _new(Event)
     _set_raw(event, envelope)
     _set_name(event, name)
     _set_data(event, payload if payload is None or type(payload) is str else str(payload))
-    _set_ttl(event, ttl if type(ttl) is int else (as_int(ttl) or 0))
-    _set_published_at(event, _published_at(envelope.get("published_at")))
+    good_ttl = type(ttl) is int
+    _set_ttl(event, ttl if good_ttl else event_ttl(ttl))
+    published_at = _published_at(stamp)
+    _set_published_at(event, published_at)
     _set_device_id(event, envelope.get("coreid"))
-    _set_product_id(event, None if product is None else as_int(product))
-    _set_version(event, None if version is None else as_int(version))
-    _set_public(event, None if public is None else bool(public))
-    _set_malformed(event, False)
+    product_id = None if product is None else as_int(product)
+    _set_product_id(event, product_id)
+    version_number = None if version is None else as_int(version)
+    _set_version(event, version_number)
+    _set_public(event, as_optional_bool(envelope.get("public")))
+    _set_malformed(
+        event,
+        (not good_ttl and ttl is not None and as_int(ttl) is None)
+        or (published_at is None and stamp is not None)
+        or (product_id is None and product is not None)
+        or (version_number is None and version is not None),
+    )
     return event

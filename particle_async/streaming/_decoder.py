@@ -19,21 +19,29 @@ RawEvent = tuple[str, str]
 
 @define
 class DecoderStats:
-    """What the decoder saw besides events: comments (keep-alives) and what it skipped."""
+    """What the decoder saw: complete lines (progress), comments (keep-alives), skips."""
 
+    lines: int = 0
     comments: int = 0
     oversized: int = 0
 
 
 class SSEDecoder:
-    """Feed it chunks of bytes; it returns the complete events each chunk finished."""
+    """Feed it chunks of bytes; it returns the complete events each chunk finished.
+
+    The cost is linear in the bytes received however they are chunked: an unfinished
+    line waits as a list of pieces, and a chunk that holds no line ending is only
+    appended to it (never rescanned with all that came before), so a 250 KB line
+    trickled one byte at a time costs 250 K appends, not 250 K rescans.
+    """
 
     __slots__ = (
-        "_buffer",
         "_data",
         "_discarding_line",
         "_event_size",
         "_name",
+        "_partial",
+        "_partial_size",
         "_skipping_event",
         "max_event_bytes",
         "max_line_bytes",
@@ -44,13 +52,12 @@ class SSEDecoder:
         self.max_line_bytes = max_line_bytes
         self.max_event_bytes = max_event_bytes
         self.stats = DecoderStats()
-        self._buffer = b""
-        self._discarding_line = False
         self.reset()
 
     def reset(self) -> None:
         """Forget any partial line and event (the connection dropped mid-event)."""
-        self._buffer = b""
+        self._partial: list[bytes] = []
+        self._partial_size = 0
         self._discarding_line = False
         self._name = ""
         self._data: list[bytes] = []
@@ -60,21 +67,44 @@ class SSEDecoder:
     @property
     def has_partial(self) -> bool:
         """True while part of an event (or of a line) has arrived without its end."""
-        return bool(self._buffer or self._data or self._skipping_event or self._name)
+        return bool(self._partial or self._data or self._skipping_event or self._name)
 
     def feed(self, chunk: bytes) -> list[RawEvent]:
-        """Decode one chunk; return the events whose terminating blank line it held.
+        """Decode one chunk; return the events whose terminating blank line it held."""
+        partial = self._partial
+        if (
+            b"\n" not in chunk
+            and b"\r" not in chunk
+            and not (partial and partial[-1][-1:] == b"\r")
+        ):
+            self._hold(chunk)  # no line ends here: the common trickle case, O(len(chunk))
+            return []
+        if partial:
+            chunk = b"".join(partial) + chunk
+            self._partial = []
+            self._partial_size = 0
+        return self._lines(chunk)
+
+    def _hold(self, piece: bytes) -> None:
+        """Keep a piece of an unfinished line, or drop it if the line is already too long."""
+        if self._discarding_line or not piece:
+            return
+        self._partial.append(piece)
+        self._partial_size += len(piece)
+        if self._partial_size > self.max_line_bytes:
+            self._overflow_line()
+
+    def _lines(self, buffer: bytes) -> list[RawEvent]:
+        """Split complete lines off `buffer` and act on each; the rest waits in `_partial`.
 
         The loop handles Particle's own framing (`event: `, `data: `, blank line) inline,
         since it runs once per line of every event; other field forms go to `_field`.
         """
-        buffer = self._buffer + chunk if self._buffer else chunk
         if b"\r" in buffer:
             buffer = self._normalise_cr(buffer)
         lines = buffer.split(b"\n")
-        self._buffer = lines.pop()
-        if len(self._buffer) > self.max_line_bytes:
-            self._overflow_line()
+        self._hold(lines.pop())
+        self.stats.lines += len(lines)
         events: list[RawEvent] = []
         max_line = self.max_line_bytes
         for line in lines:
@@ -108,7 +138,8 @@ class SSEDecoder:
 
     def _overflow_line(self) -> None:
         """A line longer than the cap: drop it and the event it belongs to."""
-        self._buffer = b""
+        self._partial = []
+        self._partial_size = 0
         self._discarding_line = True
         self._skip_event()
 
