@@ -1,8 +1,9 @@
 """Run one body-size case in a fresh process and print its peak memory growth as JSON.
 
-`python -m tests.hostile.memory_child <backend> <case>`: a raw server in this process
-answers `GET /v1/user` with a huge body (`plain`: 200 MB of JSON whitespace; `gzip-bomb`:
-the same, gzipped to ≈200 KB), and the default client calls `cloud.user.get()`. The body
+`python -m tests.hostile.memory_child <backend> <case> [bomb file]`: a raw server in this
+process answers `GET /v1/user` with a huge body (`plain`: 200 MB of JSON whitespace;
+`gzip-bomb`: the same, gzipped to ≈200 KB, read from the file `gzipped()` wrote, or made
+here), and the default client calls `cloud.user.get()`. The body
 is valid JSON (`{}` after the whitespace), so only a size cap can refuse it. A process of
 its own means one case's memory cannot pollute another's measurement.
 """
@@ -14,6 +15,7 @@ import resource
 import sys
 import zlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import anyio
 
@@ -56,8 +58,8 @@ def reset_peak() -> None:
         pass
 
 
-async def main(case: str) -> dict[str, object]:
-    bomb = gzipped() if case == "gzip-bomb" else b""
+async def main(bomb: bytes) -> dict[str, object]:
+    """Serve the bomb (or, when it is empty, the plain body) and measure the call."""
 
     async def script(conn: Conn) -> None:
         if bomb:
@@ -86,7 +88,10 @@ async def main(case: str) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    backend, which = sys.argv[1], sys.argv[2]
+    backend, which, *bomb_path = sys.argv[1:]
     limit = 3 * 1024**3  # a guard for the machine if the cap is missing: fail, don't swap
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    print(json.dumps(anyio.run(main, which, backend=backend)))
+    bomb = b""
+    if which == "gzip-bomb":
+        bomb = Path(bomb_path[0]).read_bytes() if bomb_path else gzipped()
+    print(json.dumps(anyio.run(main, bomb, backend=backend)))

@@ -13,6 +13,7 @@ import pytest
 from particle_async import ResponseDecodeError
 
 from ._support import client
+from .memory_child import gzipped
 from .rawserver import Conn, Script, raw_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,12 +87,21 @@ async def test_default_cap_is_32_mib() -> None:
                 assert (await cloud.user.get()).username == "a@example.com"
 
 
+@pytest.fixture(scope="module")
+def bomb_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The gzip bomb, compressed once (≈1 s) for every case that sends it."""
+    path = tmp_path_factory.mktemp("bomb") / "spaces.gz"
+    path.write_bytes(gzipped())
+    return path
+
+
 @pytest.mark.parametrize("case", ["plain", "gzip-bomb"])
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
-def test_huge_body_stays_small_in_memory(backend: str, case: str) -> None:
+def test_huge_body_stays_small_in_memory(backend: str, case: str, bomb_file: Path) -> None:
     """200 MB decoded (plain, or a ≈200 KB gzip bomb): refused, RSS grows < 150 MB."""
+    child = [sys.executable, "-m", "tests.hostile.memory_child", backend, case, str(bomb_file)]
     done = subprocess.run(
-        [sys.executable, "-m", "tests.hostile.memory_child", backend, case],
+        child,
         cwd=ROOT,
         capture_output=True,
         text=True,
