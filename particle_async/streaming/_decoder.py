@@ -95,17 +95,53 @@ class SSEDecoder:
             self._overflow_line()
 
     def _lines(self, buffer: bytes) -> list[RawEvent]:
-        """Split complete lines off `buffer` and act on each; the rest waits in `_partial`.
+        """Act on the complete lines of `buffer`; the unfinished rest waits in `_partial`.
 
-        The loop handles Particle's own framing (`event: `, `data: `, blank line) inline,
-        since it runs once per line of every event; other field forms go to `_field`.
+        Three steps: finish the event a previous chunk left open, line by line; then
+        whole `event:`/`data:` frames, the form Particle always sends, each matched at
+        once (`_frames`); then the lines of the event still open at the end.
         """
         if b"\r" in buffer:
             buffer = self._normalise_cr(buffer)
-        lines = buffer.split(b"\n")
-        self._hold(lines.pop())
-        self.stats.lines += len(lines)
+        self.stats.lines += buffer.count(b"\n")
         events: list[RawEvent] = []
+        if self._data or self._name or self._skipping_event or self._discarding_line:
+            end = buffer.find(b"\n\n")
+            if end == -1:
+                lines = buffer.split(b"\n")
+                self._hold(lines.pop())
+                self._handle(lines, events)
+                return events
+            self._handle([*buffer[:end].split(b"\n"), b""], events)
+            buffer = buffer[end + 2 :]
+        frames = buffer.split(b"\n\n")
+        rest = frames.pop().split(b"\n")
+        self._frames(frames, events)
+        self._hold(rest.pop())
+        self._handle(rest, events)
+        return events
+
+    def _frames(self, frames: list[bytes], events: list[RawEvent]) -> None:
+        """Whole events (each ended by a blank line) from a clean start: `event: N` then
+        `data: D` is read in one step; any other form goes through `_handle`."""
+        max_line = self.max_line_bytes
+        max_data = min(max_line, self.max_event_bytes)
+        for frame in frames:
+            if frame[:7] == b"event: ":
+                end = frame.find(b"\n")
+                if (
+                    0 < end <= max_line
+                    and frame[end + 1 : end + 7] == b"data: "
+                    and frame.find(b"\n", end + 1) == -1
+                    and len(frame) - end - 7 <= max_data
+                ):
+                    name = frame[7:end].decode("utf-8", "replace")
+                    events.append((name, frame[end + 7 :].decode("utf-8", "replace")))
+                    continue
+            self._handle([*frame.split(b"\n"), b""], events)
+
+    def _handle(self, lines: list[bytes], events: list[RawEvent]) -> None:
+        """The SSE rules for each complete line, in order."""
         max_line = self.max_line_bytes
         for line in lines:
             if self._discarding_line:
@@ -125,7 +161,6 @@ class SSEDecoder:
                 self._name = line[7:].decode("utf-8", "replace")
             else:
                 self._field(line)
-        return events
 
     def _normalise_cr(self, buffer: bytes) -> bytes:
         """CRLF and lone CR become LF; a trailing CR waits for the next chunk (maybe CRLF)."""
