@@ -202,6 +202,7 @@ class EventStream:
 
     @property
     def closed(self) -> bool:
+        """Whether `aclose()` was called (or the context exited)."""
         return self._closed
 
     # -- the loop --------------------------------------------------------------------
