@@ -7,21 +7,12 @@ from typing import Any
 
 import anyio
 
-import particle_async
-from particle_async import Event, Particle
+from particle_async import ConfigurationError, Event, NetworkTimeoutError, Particle
 
 from ..helpers import TOKEN, FakeClock
 from .rawserver import RawServer
 
-
-def _name(name: str, base: type[Exception]) -> type[Exception]:
-    """The library's class, or (before it exists) a stand-in that nothing ever raises."""
-    found = getattr(particle_async, name, None)
-    return found if found is not None else type(name, (base,), {})
-
-
-NetworkTimeoutError = _name("NetworkTimeoutError", particle_async.NetworkError)
-ConfigurationError = _name("ConfigurationError", particle_async.ParticleError)
+__all__ = ["ConfigurationError", "NetworkTimeoutError", "client", "take"]
 
 
 def client(server: RawServer, **kwargs: Any) -> Particle:
