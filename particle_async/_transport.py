@@ -36,6 +36,7 @@ from tenacity import (
     stop_before_delay,
 )
 
+from ._body import Body
 from ._clock import Clock, SystemClock
 from ._errors import (
     ClientClosedError,
@@ -430,8 +431,9 @@ class Transport:
         cap = self.max_body_bytes
         parts: list[bytes] = []
         size = 0
+        body = Body(response)
         try:
-            async for chunk in response.aiter_bytes():
+            async for chunk in body:
                 size += len(chunk)
                 if size > cap:
                     raise ResponseDecodeError(
@@ -443,7 +445,7 @@ class Transport:
         except httpx.HTTPError as exc:
             raise wrap_transport_error(exc, response.request) from exc
         finally:
-            await response.aclose()
+            await body.aclose()
         content = b"".join(parts)
         response._content = content  # what `Response.aread()` sets: `.content` works as usual
         return content

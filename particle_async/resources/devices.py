@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any, Literal
 
+from ..models._base import shape_error
 from ..models.devices import (
     ClaimCode,
     ClaimResult,
@@ -58,8 +59,11 @@ class Devices(Resource):
             "per_page": per_page,
         }
         body = await self._transport.request("GET", "/v1/devices", params=params)
-        items = body.get("devices", []) if isinstance(body, dict) else body
-        return Device.list_from_api(items)
+        if isinstance(body, dict):  # some eras wrap the list; an object without it is wrong
+            if "devices" not in body:
+                raise shape_error("a JSON list of devices", body)
+            body = body["devices"]
+        return Device.list_from_api(body)
 
     async def get(self, device_id: str, *, product: ProductId | None = None) -> Device:
         """One device's details, including the variables and functions it exposes.
