@@ -1,0 +1,19 @@
+"""Distributed mode on Redis (the `[redis]` extra): one budget and one upstream per fleet.
+
+- `RedisRateLimiter`: the request budget of one public IP shared by every process;
+- `EventBridge` (via `cloud.events.bridge(...)`): one leader-elected upstream subscription
+  appended to a Redis Stream, consumed by a consumer group of workers, at least once.
+
+asyncio only: redis-py's client has no trio support (calls on trio raise
+`UnsupportedBackendError`). See docs/DISTRIBUTED.md.
+"""
+
+from ._errors import DistributedError, RedisUnavailableError, UnsupportedBackendError
+from ._limiter import RedisRateLimiter
+
+__all__ = [
+    "DistributedError",
+    "RedisRateLimiter",
+    "RedisUnavailableError",
+    "UnsupportedBackendError",
+]
