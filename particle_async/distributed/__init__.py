@@ -8,12 +8,23 @@ asyncio only: redis-py's client has no trio support (calls on trio raise
 `UnsupportedBackendError`). See docs/DISTRIBUTED.md.
 """
 
+from ._bridge import BridgeStatistics, EventBridge, StreamFactory
+from ._consume import BridgeConsumer, ConsumerStatistics
+from ._entries import GAP_EVENT, BridgeEvent, Gap
 from ._errors import DistributedError, RedisUnavailableError, UnsupportedBackendError
 from ._limiter import RedisRateLimiter
 
 __all__ = [
+    "GAP_EVENT",
+    "BridgeConsumer",
+    "BridgeEvent",
+    "BridgeStatistics",
+    "ConsumerStatistics",
     "DistributedError",
+    "EventBridge",
+    "Gap",
     "RedisRateLimiter",
     "RedisUnavailableError",
+    "StreamFactory",
     "UnsupportedBackendError",
 ]

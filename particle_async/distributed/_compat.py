@@ -12,10 +12,11 @@ from typing import Any
 
 from ._errors import UnsupportedBackendError
 
-__all__ = ["REDIS_DOWN", "require_asyncio", "text"]
+__all__ = ["REDIS_DOWN", "REDIS_FAILURES", "require_asyncio", "text"]
 
 try:
     from redis.exceptions import ConnectionError as _RedisConnectionError
+    from redis.exceptions import RedisError as _RedisError
     from redis.exceptions import TimeoutError as _RedisTimeoutError
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ImportError(
@@ -30,6 +31,9 @@ REDIS_DOWN: tuple[type[BaseException], ...] = (
     OSError,
 )
 """What "Redis is unreachable (for now)" looks like: these are retried, never raised raw."""
+
+REDIS_FAILURES: tuple[type[BaseException], ...] = (*REDIS_DOWN, _RedisError)
+"""Any failure of a Redis call: unreachable, or an error reply."""
 
 
 def require_asyncio(what: str) -> None:

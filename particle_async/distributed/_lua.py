@@ -102,13 +102,15 @@ return 1
 """
 
 STREAM_APPEND = """
--- KEYS: 1 lease, 2 stream; ARGV: 1 holder, 2 maxlen, then triples (kind, name, payload)
+-- KEYS: 1 lease, 2 stream, 3 last-seen
+-- ARGV: 1 holder, 2 maxlen, 3 last seen, then triples (kind, name, payload)
 -- The fencing check and the writes are one atomic step: a deposed leader writes nothing.
 local holder = ARGV[1]
 if redis.call('GET', KEYS[1]) ~= holder then return false end
 local token = string.match(holder, '|(%d+)$')
+redis.call('SET', KEYS[3], ARGV[3], 'PX', 86400000)
 local ids = {}
-for i = 3, #ARGV, 3 do
+for i = 4, #ARGV, 3 do
   ids[#ids + 1] = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*',
                              'k', ARGV[i], 'n', ARGV[i + 1], 'j', ARGV[i + 2], 'f', token)
 end
