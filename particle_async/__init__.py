@@ -9,16 +9,20 @@ async with Particle(token=...) as cloud:
             ...
 """
 
+import logging as _logging
+
 from ._client import DEFAULT_BASE_URL, Particle
 from ._errors import (
     APIError,
     BadRequestError,
     ClientClosedError,
+    ConfigurationError,
     ConflictError,
     ConnectError,
     DeviceOfflineError,
     ForbiddenError,
     NetworkError,
+    NetworkTimeoutError,
     NotFoundError,
     ParticleError,
     PollTimeoutError,
@@ -30,8 +34,10 @@ from ._errors import (
     UnauthorizedError,
     UnprocessableEntityError,
 )
+from ._options import NOT_GIVEN, NotGiven
 from ._paging import Page, Pager
-from ._ratelimit import RateLimiter, RateLimiterStatistics
+from ._ratelimit import Limiter, RateLimiter, RateLimiterStatistics
+from ._redact import install_log_redaction as _install_log_redaction
 from ._retry import RetryPolicy
 from ._version import __version__
 from .models import (
@@ -46,10 +52,12 @@ from .models import (
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "NOT_GIVEN",
     "APIError",
     "AccessToken",
     "BadRequestError",
     "ClientClosedError",
+    "ConfigurationError",
     "ConflictError",
     "ConnectError",
     "Device",
@@ -57,8 +65,11 @@ __all__ = [
     "Event",
     "ForbiddenError",
     "FunctionResult",
+    "Limiter",
     "NetworkError",
+    "NetworkTimeoutError",
     "NotFoundError",
+    "NotGiven",
     "Page",
     "Pager",
     "Particle",
@@ -79,3 +90,7 @@ __all__ = [
     "VariableValue",
     "__version__",
 ]
+
+# Library convention: no output unless the application configures logging.
+_logging.getLogger("particle_async").addHandler(_logging.NullHandler())
+_install_log_redaction()

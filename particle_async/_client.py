@@ -2,50 +2,57 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import ssl
 from functools import cached_property
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import httpx
 
 from ._clock import Clock
-from ._errors import ClientClosedError
-from ._ratelimit import RateLimiter
+from ._errors import ConfigurationError
+from ._options import NOT_GIVEN, NotGiven
+from ._ratelimit import Limiter, RateLimiter
 from ._redact import Secret
 from ._retry import RetryPolicy
-from ._transport import DEFAULT, Transport
-from .resources.configuration import Configuration
-from .resources.customers import Customers
-from .resources.device_groups import DeviceGroups
-from .resources.device_os import DeviceOS
-from .resources.devices import Devices
-from .resources.diagnostics import Diagnostics
-from .resources.env_vars import EnvVars
-from .resources.events import Events
-from .resources.files import Files
-from .resources.firmware import Firmware
-from .resources.integrations import Integrations
-from .resources.ledger import Ledger
-from .resources.libraries import Libraries
-from .resources.location import Location
-from .resources.logic import Logic
-from .resources.mfa import Mfa
-from .resources.oauth_clients import OAuthClients
-from .resources.organizations import Organizations
-from .resources.product_firmware import ProductFirmware
-from .resources.products import Products
-from .resources.secrets import Secrets
-from .resources.sims import Sims
-from .resources.team import Team
-from .resources.tokens import Tokens
-from .resources.usage import Usage
-from .resources.user import Users
+from ._transport import DEFAULT_MAX_BODY_BYTES, ClientState, Transport
 
-__all__ = ["DEFAULT_BASE_URL", "Particle"]
+if TYPE_CHECKING:  # resources are imported when first used: most programs touch a few
+    from .resources.configuration import Configuration
+    from .resources.customers import Customers
+    from .resources.device_groups import DeviceGroups
+    from .resources.device_os import DeviceOS
+    from .resources.devices import Devices
+    from .resources.diagnostics import Diagnostics
+    from .resources.env_vars import EnvVars
+    from .resources.events import Events
+    from .resources.files import Files
+    from .resources.firmware import Firmware
+    from .resources.integrations import Integrations
+    from .resources.ledger import Ledger
+    from .resources.libraries import Libraries
+    from .resources.location import Location
+    from .resources.logic import Logic
+    from .resources.mfa import Mfa
+    from .resources.oauth_clients import OAuthClients
+    from .resources.organizations import Organizations
+    from .resources.product_firmware import ProductFirmware
+    from .resources.products import Products
+    from .resources.secrets import Secrets
+    from .resources.sims import Sims
+    from .resources.team import Team
+    from .resources.tokens import Tokens
+    from .resources.usage import Usage
+    from .resources.user import Users
+
+__all__ = ["DEFAULT_BASE_URL", "Particle", "validate_token"]
 
 DEFAULT_BASE_URL = "https://api.particle.io"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+STREAM_TIMEOUT = httpx.Timeout(None, connect=10.0)
 TOKEN_ENV = "PARTICLE_ACCESS_TOKEN"
 BASE_URL_ENV = "PARTICLE_API_BASE_URL"
 
@@ -55,16 +62,49 @@ def default_limiter() -> RateLimiter:
     return RateLimiter(10, per=1.0, burst=5, guard=0.05)
 
 
+@functools.lru_cache(maxsize=1)
+def _ssl_context() -> ssl.SSLContext:
+    """One verifying SSL context per process: loading the CA bundle costs ~20 ms each time."""
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def validate_token(token: str) -> Secret:
+    """The token as a `Secret`, or `ConfigurationError` (which never shows the token).
+
+    A header value must be visible ASCII; anything else fails inside httpx with an
+    encoding error whose repr holds `Bearer <token>`.
+    """
+    if not token or not token.isascii() or not token.isprintable() or " " in token:
+        raise ConfigurationError(
+            f"the access token must be visible ASCII without spaces ({len(token)} characters given)"
+        )
+    return Secret(token)
+
+
+def _validate_base_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigurationError(
+            f"base_url must be an absolute http:// or https:// URL, got {url!r}"
+        )
+    return url.rstrip("/")
+
+
 class Particle:
     """An asyncio client for the Particle Device Cloud.
 
     Use it as `async with Particle(token=...) as cloud:`, or call `await cloud.aclose()`
-    yourself. It owns one `httpx.AsyncClient` for requests (unless you pass `http_client`,
-    which is then yours to close) and a separate one for event streams, so long-lived
-    streams never take connections from the request pool.
+    yourself. It owns one `httpx.AsyncClient` for requests and one for event streams, so
+    long-lived streams never take connections from the request pool. A client you pass
+    (`http_client=`, `stream_http_client=`) is borrowed: yours to close.
 
-    `rate_limiter`: the default holds ≈10 requests/s; pass your own `RateLimiter` to share
-    one budget between clients, or `None` to disable limiting.
+    Options left out take their defaults: `timeout` 60 s (10 s to connect; `None` is no
+    timeout), `rate_limiter` ≈10 requests/s (any `Limiter`; `None` disables limiting and
+    one instance can be shared between clients), `retry` a `RetryPolicy()`, and
+    `max_body_bytes` 32 MiB. `with_options(...)` gives a client with other options that
+    shares this one's connections, token and lifecycle.
     """
 
     def __init__(
@@ -73,57 +113,107 @@ class Particle:
         *,
         base_url: str | None = None,
         http_client: httpx.AsyncClient | None = None,
-        timeout: float | httpx.Timeout | None = DEFAULT,
-        rate_limiter: RateLimiter | None = DEFAULT,
-        retry: RetryPolicy | None = None,
+        stream_http_client: httpx.AsyncClient | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        rate_limiter: Limiter | NotGiven | None = NOT_GIVEN,
+        retry: RetryPolicy | NotGiven = NOT_GIVEN,
         clock: Clock | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ):
         token = token if token is not None else os.environ.get(TOKEN_ENV)
-        self._token = Secret(token) if token else None
-        self.base_url = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
+        self._state = ClientState(validate_token(token) if token else None)
+        self.base_url = _validate_base_url(
+            base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+        )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
-        self._stream_http: httpx.AsyncClient | None = None
-        self._closed = False
-        self.transport = Transport(
+        self._owns_stream_http = stream_http_client is None
+        self._http = http_client or httpx.AsyncClient(
+            timeout=DEFAULT_TIMEOUT, verify=_ssl_context()
+        )
+        self._stream_http = stream_http_client
+        self._parent: Particle | None = None
+        self._transport = Transport(
             http=self._http,
             base_url=self.base_url,
-            token=self._token,
-            limiter=default_limiter() if rate_limiter is DEFAULT else rate_limiter,
-            retry=retry or RetryPolicy(),
-            timeout=DEFAULT_TIMEOUT if timeout is DEFAULT else httpx.Timeout(timeout),
+            state=self._state,
+            limiter=default_limiter() if isinstance(rate_limiter, NotGiven) else rate_limiter,
+            retry=RetryPolicy() if isinstance(retry, NotGiven) else retry,
+            timeout=DEFAULT_TIMEOUT if isinstance(timeout, NotGiven) else httpx.Timeout(timeout),
             clock=clock,
+            max_body_bytes=max_body_bytes,
         )
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else "open"
-        return f"<Particle {self.base_url} token={'set' if self._token else 'none'} {state}>"
+        state = "closed" if self._state.closed else "open"
+        token = "set" if self._state.token else "none"
+        return f"<Particle {self.base_url} token={token} {state}>"
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        rate_limiter: Limiter | NotGiven | None = NOT_GIVEN,
+        retry: RetryPolicy | NotGiven = NOT_GIVEN,
+        max_body_bytes: int | NotGiven = NOT_GIVEN,
+    ) -> Particle:
+        """A client with other options that shares this one's connections and token.
+
+        `cloud.with_options(timeout=300).firmware.compile(...)` for one slow call, say.
+        Closing the derived client closes nothing; closing this one ends both.
+        """
+        base = self._transport
+        derived = object.__new__(Particle)
+        derived.__dict__.update(
+            _state=self._state,
+            base_url=self.base_url,
+            _owns_http=False,
+            _owns_stream_http=False,
+            _http=self._http,
+            _stream_http=None,
+            _parent=self._parent or self,
+        )
+        derived._transport = Transport(
+            http=self._http,
+            base_url=self.base_url,
+            state=self._state,
+            limiter=base.limiter if isinstance(rate_limiter, NotGiven) else rate_limiter,
+            retry=base.retry if isinstance(retry, NotGiven) else retry,
+            timeout=base.timeout if isinstance(timeout, NotGiven) else httpx.Timeout(timeout),
+            clock=base.clock,
+            max_body_bytes=base.max_body_bytes
+            if isinstance(max_body_bytes, NotGiven)
+            else max_body_bytes,
+        )
+        return derived
 
     @property
-    def rate_limiter(self) -> RateLimiter | None:
-        return self.transport.limiter
+    def rate_limiter(self) -> Limiter | None:
+        """The limiter every request of this client waits on (None: no limiting)."""
+        return self._transport.limiter
+
+    @property
+    def closed(self) -> bool:
+        return self._state.closed
 
     def use_token(self, token: str) -> None:
-        """Switch this client to another access token (after a login, say)."""
-        self._token = Secret(token)
-        self.transport.token = self._token
+        """Switch this client (and those derived from it) to another access token."""
+        self._state.token = validate_token(token)
 
     def stream_http(self) -> httpx.AsyncClient:
         """The client for event streams: no read timeout (we detect dead streams ourselves)."""
-        self._check_open()
+        if self._parent is not None:
+            return self._parent.stream_http()
+        self._transport.check_open()
         if self._stream_http is None:
             self._stream_http = httpx.AsyncClient(
-                timeout=httpx.Timeout(None, connect=10.0),
+                timeout=STREAM_TIMEOUT,
                 limits=httpx.Limits(max_connections=None, max_keepalive_connections=0),
+                verify=_ssl_context(),
             )
         return self._stream_http
 
-    def _check_open(self) -> None:
-        if self._closed:
-            raise ClientClosedError("this Particle client is closed")
-
     async def __aenter__(self) -> Particle:
-        self._check_open()
+        self._transport.check_open()
         return self
 
     async def __aexit__(
@@ -135,12 +225,19 @@ class Particle:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connections we own. Safe to call twice; a borrowed client stays open."""
-        if self._closed:
+        """Close the connections we own. Safe to call twice; a borrowed client stays open.
+
+        A derived client (`with_options`) shares its parent's connections and lifecycle,
+        so closing it closes nothing: close the parent.
+        """
+        if self._parent is not None:
             return
-        self._closed = True
-        self.transport.closed = True
-        if self._stream_http is not None:
+        if self._state.closed:
+            return
+        self._state.closed = True
+        for stream in list(self._state.streams):
+            await stream.aclose()
+        if self._stream_http is not None and self._owns_stream_http:
             await self._stream_http.aclose()
         if self._owns_http:
             await self._http.aclose()
@@ -148,107 +245,159 @@ class Particle:
     # Resources: created on first use, one instance per client.
     @cached_property
     def devices(self) -> Devices:
-        return Devices(self.transport)
+        from .resources.devices import Devices
+
+        return Devices(self._transport)
 
     @cached_property
     def events(self) -> Events:
-        return Events(self.transport, self.stream_http)
+        from .resources.events import Events
+
+        return Events(self._transport, self.stream_http)
 
     @cached_property
     def tokens(self) -> Tokens:
-        return Tokens(self.transport)
+        from .resources.tokens import Tokens
+
+        return Tokens(self._transport)
 
     @cached_property
     def user(self) -> Users:
-        return Users(self.transport)
+        from .resources.user import Users
+
+        return Users(self._transport)
 
     @cached_property
     def files(self) -> Files:
-        return Files(self.transport)
+        from .resources.files import Files
+
+        return Files(self._transport)
 
     @cached_property
     def oauth_clients(self) -> OAuthClients:
-        return OAuthClients(self.transport)
+        from .resources.oauth_clients import OAuthClients
+
+        return OAuthClients(self._transport)
 
     @cached_property
     def mfa(self) -> Mfa:
-        return Mfa(self.transport)
+        from .resources.mfa import Mfa
+
+        return Mfa(self._transport)
 
     @cached_property
     def customers(self) -> Customers:
-        return Customers(self.transport)
+        from .resources.customers import Customers
+
+        return Customers(self._transport)
 
     @cached_property
     def organizations(self) -> Organizations:
-        return Organizations(self.transport)
+        from .resources.organizations import Organizations
+
+        return Organizations(self._transport)
 
     @cached_property
     def team(self) -> Team:
-        return Team(self.transport)
+        from .resources.team import Team
+
+        return Team(self._transport)
 
     @cached_property
     def diagnostics(self) -> Diagnostics:
-        return Diagnostics(self.transport)
+        from .resources.diagnostics import Diagnostics
+
+        return Diagnostics(self._transport)
 
     @cached_property
     def sims(self) -> Sims:
-        return Sims(self.transport)
+        from .resources.sims import Sims
+
+        return Sims(self._transport)
 
     @cached_property
     def usage(self) -> Usage:
-        return Usage(self.transport)
+        from .resources.usage import Usage
+
+        return Usage(self._transport)
 
     @cached_property
     def location(self) -> Location:
-        return Location(self.transport)
+        from .resources.location import Location
+
+        return Location(self._transport)
 
     @cached_property
     def configuration(self) -> Configuration:
-        return Configuration(self.transport)
+        from .resources.configuration import Configuration
+
+        return Configuration(self._transport)
 
     @cached_property
     def device_groups(self) -> DeviceGroups:
-        return DeviceGroups(self.transport)
+        from .resources.device_groups import DeviceGroups
+
+        return DeviceGroups(self._transport)
 
     @cached_property
     def products(self) -> Products:
-        return Products(self.transport)
+        from .resources.products import Products
+
+        return Products(self._transport)
 
     @cached_property
     def firmware(self) -> Firmware:
-        return Firmware(self.transport)
+        from .resources.firmware import Firmware
+
+        return Firmware(self._transport)
 
     @cached_property
     def product_firmware(self) -> ProductFirmware:
-        return ProductFirmware(self.transport)
+        from .resources.product_firmware import ProductFirmware
+
+        return ProductFirmware(self._transport)
 
     @cached_property
     def device_os(self) -> DeviceOS:
-        return DeviceOS(self.transport)
+        from .resources.device_os import DeviceOS
+
+        return DeviceOS(self._transport)
 
     @cached_property
     def libraries(self) -> Libraries:
-        return Libraries(self.transport)
+        from .resources.libraries import Libraries
+
+        return Libraries(self._transport)
 
     @cached_property
     def integrations(self) -> Integrations:
-        return Integrations(self.transport)
+        from .resources.integrations import Integrations
+
+        return Integrations(self._transport)
 
     @cached_property
     def ledger(self) -> Ledger:
-        return Ledger(self.transport)
+        from .resources.ledger import Ledger
+
+        return Ledger(self._transport)
 
     @cached_property
     def logic(self) -> Logic:
-        return Logic(self.transport)
+        from .resources.logic import Logic
+
+        return Logic(self._transport)
 
     @cached_property
     def env_vars(self) -> EnvVars:
-        return EnvVars(self.transport)
+        from .resources.env_vars import EnvVars
+
+        return EnvVars(self._transport)
 
     @cached_property
     def secrets(self) -> Secrets:
-        return Secrets(self.transport)
+        from .resources.secrets import Secrets
+
+        return Secrets(self._transport)
 
     def __getstate__(self) -> Any:
         raise TypeError("Particle clients cannot be pickled (they hold live connections)")

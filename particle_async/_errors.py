@@ -14,7 +14,8 @@ ParticleError                     anything this SDK raises on purpose
 │   ├── RateLimitedError          429 (`retry_after` seconds when the server said)
 │   └── ServerError               5xx
 ├── NetworkError                  the request never got a complete answer
-│   └── ConnectError              ...and surely never reached the server
+│   ├── ConnectError              ...and surely never reached the server
+│   └── NetworkTimeoutError       ...within a timeout or the call's deadline
 ├── ResponseDecodeError           a 2xx answer whose body is not the JSON we expect
 ├── StreamError                   an event stream failed in a way reconnecting cannot fix
 ├── PollTimeoutError              a `wait_...` helper gave up on a 202-and-poll task
@@ -38,11 +39,13 @@ __all__ = [
     "APIError",
     "BadRequestError",
     "ClientClosedError",
+    "ConfigurationError",
     "ConflictError",
     "ConnectError",
     "DeviceOfflineError",
     "ForbiddenError",
     "NetworkError",
+    "NetworkTimeoutError",
     "NotFoundError",
     "ParticleError",
     "PollTimeoutError",
@@ -163,6 +166,10 @@ class ConnectError(NetworkError):
     """The connection could not be opened: the request surely never reached the server."""
 
 
+class NetworkTimeoutError(NetworkError):
+    """A timeout expired: a read, the wait for a response head, or the call's deadline."""
+
+
 class ResponseDecodeError(ParticleError):
     """A successful answer whose body is not valid JSON of the expected shape."""
 
@@ -184,6 +191,14 @@ class PollTimeoutError(ParticleError, TimeoutError):
 
 class ClientClosedError(ParticleError):
     """The client was used after it was closed."""
+
+
+class ConfigurationError(ParticleError, ValueError):
+    """An argument that can never work: caught when it is given, not when it is sent.
+
+    A token with a space or a non-ASCII character, say, would otherwise fail deep inside
+    httpx with an encoding error whose repr holds the whole `Authorization` header.
+    """
 
 
 _STATUS_CLASSES: dict[int, type[APIError]] = {

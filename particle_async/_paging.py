@@ -50,6 +50,10 @@ def page_from_body(
     """A `Page` from a JSON body holding `key` (a list) and optional paging metadata."""
     if isinstance(body, list):
         return Page([parse(x) for x in body], page=page, per_page=per_page)
+    if not isinstance(body, Mapping):
+        from .models._base import shape_error
+
+        raise shape_error(f"a page of {key!r}", body)
     meta: Mapping[str, Any] = body.get("meta") or {}
     has_more = body.get("has_more", body.get("hasMore", meta.get("has_more")))
     return Page(

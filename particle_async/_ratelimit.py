@@ -9,18 +9,23 @@ A plain token bucket of rate r and burst b lets b + r requests through in one se
 Callers are served strictly in arrival order: they queue on a fair lock and only the head
 of the queue sleeps, until its slot. Nothing polls. A 429 from the server pauses the whole
 limiter (`pause`), so every request of every client sharing it waits, not just one.
+
+`Limiter` is the protocol the transport needs; `RateLimiter` is the in-process one, and
+`particle_async.distributed.RedisRateLimiter` shares one budget across processes. Both
+`acquire` and `pause` are awaited, since a shared limiter does I/O in either.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from typing import Protocol, runtime_checkable
 
 import anyio
 from attrs import frozen
 
 from ._clock import Clock, SystemClock
 
-__all__ = ["RateLimiter", "RateLimiterStatistics"]
+__all__ = ["Limiter", "RateLimiter", "RateLimiterStatistics"]
 
 
 @frozen
@@ -31,6 +36,23 @@ class RateLimiterStatistics:
     waiting: int
     total_wait: float
     paused_until: float
+
+
+@runtime_checkable
+class Limiter(Protocol):
+    """What `Particle(rate_limiter=...)` accepts: anything that can grant and pause.
+
+    `acquire` returns when the caller may send one request (callers of one process are
+    served in arrival order); `pause` holds every caller for `seconds` after a 429. The
+    transport bounds an `acquire` by the call's deadline by cancelling it, so an
+    implementation must be cancel-safe: a cancelled `acquire` takes no slot.
+    """
+
+    async def acquire(self) -> None: ...
+
+    async def pause(self, seconds: float) -> None: ...
+
+    def statistics(self) -> RateLimiterStatistics: ...
 
 
 class RateLimiter:
@@ -94,8 +116,12 @@ class RateLimiter:
             self._record(now)
         self._total_wait += now - start
 
-    def pause(self, seconds: float) -> None:
+    async def pause(self, seconds: float) -> None:
         """Hold every caller for `seconds` (the server's Retry-After after a 429)."""
+        self.hold(seconds)
+
+    def hold(self, seconds: float) -> None:
+        """`pause` without awaiting: an in-process limiter has no I/O to do."""
         self._paused_until = max(self._paused_until, self._clock.now() + seconds)
 
     def statistics(self) -> RateLimiterStatistics:

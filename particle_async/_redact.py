@@ -8,11 +8,19 @@ for in this process (a user may paste one into a device name or an event).
 
 from __future__ import annotations
 
+import logging
 import re
 import weakref
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-__all__ = ["MASK", "Secret", "redact_text", "redact_url"]
+__all__ = [
+    "MASK",
+    "RedactingFilter",
+    "Secret",
+    "install_log_redaction",
+    "redact_text",
+    "redact_url",
+]
 
 MASK = "***"
 _CREDENTIAL_KEYS = frozenset(
@@ -73,3 +81,39 @@ def redact_url(url: str) -> str:
     )
     netloc = parts.netloc.rsplit("@", 1)[-1] if "@" in parts.netloc else parts.netloc
     return redact_text(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
+
+
+class RedactingFilter(logging.Filter):
+    """Masks tokens in the records other libraries write about our requests.
+
+    httpx logs every request URL at INFO (`HTTP Request: DELETE .../access_tokens/<token>`),
+    and some API paths must carry a token. The record is formatted once, here, and its
+    masked text replaces the message, so no handler anywhere can see the original.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = redact_text(message)
+        if masked != message:
+            record.msg = masked
+            record.args = None
+        return True
+
+
+_LIBRARY_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+)
+_FILTER = RedactingFilter()
+
+
+def install_log_redaction() -> None:
+    """Put the filter on the loggers of the HTTP stack (filters do not inherit)."""
+    for name in _LIBRARY_LOGGERS:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)

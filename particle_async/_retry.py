@@ -7,11 +7,15 @@ The rules, in one place:
   a function call, publish, flash or claim may already have run, so it is never re-sent;
 - 4xx other than 429 (401 above all) is never retried.
 Backoff is exponential with equal jitter and a cap; a total deadline bounds the whole
-call, and a Retry-After longer than what is left of it ends the retrying at once.
+call (reads included), and a Retry-After longer than what is left of it ends the retrying
+at once. A server's Retry-After is advice, not an order: it is capped at
+`max_retry_after`, since `Retry-After: 1e9` would otherwise park every caller sharing
+the limiter for thirty years.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
@@ -21,9 +25,19 @@ from attrs import frozen
 
 from ._errors import ConnectError, NetworkError, RateLimitedError, ServerError
 
-__all__ = ["RetryPolicy", "backoff_delay", "is_retryable", "parse_retry_after"]
+__all__ = [
+    "MAX_EXPONENT",
+    "RetryPolicy",
+    "backoff_delay",
+    "capped_exponential",
+    "is_retryable",
+    "parse_retry_after",
+]
 
 _RETRY_STATUSES = frozenset({502, 503, 504})
+MAX_EXPONENT = 62
+"""Backoff doubles at most this many times: `2.0 ** 1024` overflows, and any cap a
+policy can name is reached long before 2⁶²."""
 
 
 @frozen(kw_only=True)
@@ -35,6 +49,7 @@ class RetryPolicy:
     max_backoff: float = 8.0
     deadline: float = 60.0
     respect_retry_after: bool = True
+    max_retry_after: float = 600.0
 
 
 NO_RETRY = RetryPolicy(max_attempts=1)
@@ -55,29 +70,56 @@ def backoff_delay(
     attempt: int, policy: RetryPolicy, rand: Callable[[], float] = random.random
 ) -> float:
     """Delay before retry number `attempt` (1-based): capped exponential, equal jitter."""
-    ceiling: float = min(policy.max_backoff, policy.initial_backoff * 2.0 ** (attempt - 1))
+    ceiling = capped_exponential(attempt, policy.initial_backoff, policy.max_backoff)
     return ceiling / 2 + rand() * ceiling / 2
 
 
-def parse_retry_after(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
-    """Seconds to wait per `retry-after-ms`, or `Retry-After` as seconds or an HTTP date."""
-    millis = headers.get("retry-after-ms")
+def capped_exponential(attempt: int, initial: float, cap: float) -> float:
+    """`initial · 2^(attempt-1)`, at most `cap`, for any attempt number (no overflow)."""
+    exponent = min(max(attempt - 1, 0), MAX_EXPONENT)
+    return min(cap, initial * 2.0**exponent)
+
+
+def parse_retry_after(
+    headers: Mapping[str, str], now: datetime | None = None, *, cap: float = 600.0
+) -> float | None:
+    """Seconds to wait per `retry-after-ms`, or `Retry-After` as seconds or an HTTP date.
+
+    The answer is finite and at most `cap`: `inf`, `1e9` and a date in year 9999 all
+    mean "a long time", which is `cap`; `nan` and garbage mean "not said" (None).
+    """
+    millis = _seconds(headers.get("retry-after-ms"))
     if millis is not None:
-        try:
-            return max(0.0, float(millis)) / 1000
-        except ValueError:
-            pass
+        return min(cap, millis / 1000)
     value = headers.get("retry-after")
     if value is None:
         return None
+    seconds = _seconds(value)
+    if seconds is None:
+        seconds = _until(value, now)
+    return None if seconds is None else min(cap, seconds)
+
+
+def _seconds(value: str | None) -> float | None:
+    """A non-negative number of seconds, `inf` included; None for nan or non-numbers."""
+    if value is None:
+        return None
     try:
-        return max(0.0, float(value))
+        number = float(value)
     except ValueError:
-        pass
+        return None
+    return None if math.isnan(number) else max(0.0, number)
+
+
+def _until(value: str, now: datetime | None) -> float | None:
+    """Seconds from `now` to an HTTP date, or None when `value` is not one."""
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+    try:
+        return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+    except OverflowError:
+        return None

@@ -1,19 +1,32 @@
-"""Sending one request: auth header, rate limit, retry, timeouts, error mapping, decoding.
+"""Sending one request: auth header, rate limit, retry, deadline, body cap, error mapping.
 
 Request plumbing lives here once; a resource method only names the method, path,
-parameters and model. Every exit path closes the response (errors and cancellation
-included), and no exception from httpx escapes unwrapped.
+parameters and model, and an event stream opens its response through the same `open`.
+So each rule has one home:
+
+- `open`: the limiter, the send, the wait for the response head, httpx's errors as ours,
+  the status check (a 429 pauses the limiter, awaited), the content-type check;
+- `read_body`: the body, decoded and capped at `max_body_bytes` while it arrives;
+- `request`: retries (first attempt direct, tenacity only after a retryable failure),
+  all inside one deadline that bounds the whole call, reads included.
+
+Every exit path closes the response (errors and cancellation included), and no exception
+from httpx escapes unwrapped: each is chained (`from exc`) to the `ParticleError` raised.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import contextvars
 import json
 import logging
 import platform
+import weakref
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, Literal
 
+import anyio
 import httpx
 from tenacity import (
     AsyncRetrying,
@@ -25,21 +38,33 @@ from tenacity import (
 
 from ._clock import Clock, SystemClock
 from ._errors import (
-    APIError,
     ClientClosedError,
+    ConfigurationError,
     ConnectError,
     NetworkError,
+    NetworkTimeoutError,
     ParticleError,
     RateLimitedError,
     ResponseDecodeError,
+    StreamError,
     error_from_response,
 )
-from ._ratelimit import RateLimiter
+from ._options import NOT_GIVEN, NotGiven
+from ._ratelimit import Limiter
 from ._redact import Secret, redact_text, redact_url
 from ._retry import RetryPolicy, backoff_delay, is_retryable, parse_retry_after
 from ._version import __version__
 
-__all__ = ["USER_AGENT", "TimeoutTypes", "Transport"]
+__all__ = [
+    "DEFAULT",
+    "DEFAULT_MAX_BODY_BYTES",
+    "USER_AGENT",
+    "ClientState",
+    "TimeoutTypes",
+    "Transport",
+    "current_endpoint",
+    "forget_endpoint",
+]
 
 log = logging.getLogger("particle_async")
 
@@ -48,33 +73,63 @@ USER_AGENT = (
 )
 DEFAULT_CLIENT = "particle"
 """The OAuth client id and secret the docs give for single-user scripts."""
+DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+"""The largest decoded body we read (firmware binaries are ~1 MB; a report a few MB)."""
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_BASE_HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
 
-TimeoutTypes = float | httpx.Timeout | None
+TimeoutTypes = float | httpx.Timeout | None | NotGiven
 Expect = Literal["json", "bytes", "response"]
 Progress = Callable[[int, int], None]
 
+DEFAULT: Any = NOT_GIVEN
+"""Deprecated spelling of `NOT_GIVEN`, kept for the per-call `timeout=` arguments."""
 
-class _Default:
-    """Marks "argument not passed", so `timeout=None` can mean "no timeout"."""
-
-    def __repr__(self) -> str:
-        return "DEFAULT"
+_endpoint: contextvars.ContextVar[str] = contextvars.ContextVar("particle_endpoint", default="")
 
 
-DEFAULT: Any = _Default()
+def forget_endpoint() -> None:
+    """Start a call with no answer recorded (see `current_endpoint`)."""
+    _endpoint.set("")
 
 
-def wrap_transport_error(exc: httpx.TransportError, request: httpx.Request) -> NetworkError:
-    """httpx's transport failures as our NetworkError, connect failures told apart."""
-    cls = (
-        ConnectError
-        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
-        else NetworkError
-    )
-    kind = type(exc).__name__
+def current_endpoint() -> str:
+    """`"GET /v1/devices/abc"` of the last answer received in this task (for parse errors).
+
+    A resource parses the body right after `request` returns, in the same task, so the
+    models can name the endpoint whose answer had the wrong shape without being told.
+    """
+    return _endpoint.get()
+
+
+class ClientState:
+    """What a client and the clients derived from it (`with_options`) share.
+
+    `streams` holds every event stream made through the client (weakly), so closing
+    the client ends them, even one that another task is reading at that moment.
+    """
+
+    __slots__ = ("closed", "streams", "token")
+
+    def __init__(self, token: Secret | None):
+        self.token = token
+        self.closed = False
+        self.streams: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def wrap_transport_error(exc: httpx.HTTPError, request: httpx.Request) -> ParticleError:
+    """httpx's failures as ours: connect, timeout, bad URL scheme, undecodable body."""
+    cls: type[ParticleError] = NetworkError
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        cls = ConfigurationError
+    elif isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+        cls = ConnectError
+    elif isinstance(exc, httpx.TimeoutException):
+        cls = NetworkTimeoutError
+    elif isinstance(exc, httpx.DecodingError):
+        cls = ResponseDecodeError
     detail = str(exc) or "no detail"
-    return cls(f"{kind}: {detail}", method=request.method, url=str(request.url))
+    return cls(f"{type(exc).__name__}: {detail}", method=request.method, url=str(request.url))
 
 
 class Transport:
@@ -85,28 +140,42 @@ class Transport:
         *,
         http: httpx.AsyncClient,
         base_url: str,
-        token: Secret | None,
-        limiter: RateLimiter | None,
+        state: ClientState,
+        limiter: Limiter | None,
         retry: RetryPolicy,
         timeout: httpx.Timeout,
         clock: Clock | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ):
         self.http = http
         self.base_url = base_url.rstrip("/")
-        self.token = token
+        self.state = state
         self.limiter = limiter
         self.retry = retry
         self.timeout = timeout
         self.clock = clock or SystemClock()
-        self.closed = False
+        self.max_body_bytes = max_body_bytes
+
+    @property
+    def token(self) -> Secret | None:
+        return self.state.token
+
+    @property
+    def closed(self) -> bool:
+        return self.state.closed
 
     def auth_headers(self) -> dict[str, str]:
         """The bearer header, built per request so a borrowed client is never mutated."""
-        if self.token is None:
-            raise ParticleError(
+        token = self.state.token
+        if token is None:
+            raise ConfigurationError(
                 "no access token: pass token= to Particle() or set PARTICLE_ACCESS_TOKEN"
             )
-        return {"Authorization": f"Bearer {self.token.get()}"}
+        return {"Authorization": "Bearer " + token.get()}
+
+    def check_open(self) -> None:
+        if self.state.closed:
+            raise ClientClosedError("this Particle client is closed")
 
     def build_request(
         self,
@@ -119,26 +188,31 @@ class Transport:
         files: Any = None,
         headers: Mapping[str, str] | None = None,
         authenticated: bool = True,
-        timeout: TimeoutTypes = DEFAULT,
+        timeout: TimeoutTypes = NOT_GIVEN,
     ) -> httpx.Request:
         """An `httpx.Request` with our headers; also used to open event streams."""
-        if self.closed:
-            raise ClientClosedError("this Particle client is closed")
-        merged = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        self.check_open()
+        merged = dict(_BASE_HEADERS)
         if authenticated:
             merged.update(self.auth_headers())
-        merged.update(headers or {})
-        effective = self.timeout if timeout is DEFAULT else httpx.Timeout(timeout)
-        return self.http.build_request(
-            method,
-            self.base_url + path,
-            params=_clean(params),
-            json=json_body,
-            data=_clean(form),
-            files=files,
-            headers=merged,
-            timeout=effective,
-        )
+        if headers:
+            merged.update(headers)
+        effective = self.timeout if isinstance(timeout, NotGiven) else httpx.Timeout(timeout)
+        try:
+            return self.http.build_request(
+                method,
+                self.base_url + path,
+                params=_clean(params),
+                json=json_body,
+                data=_clean(form),
+                files=files,
+                headers=merged,
+                timeout=effective,
+            )
+        except (httpx.InvalidURL, UnicodeError, TypeError, ValueError) as exc:
+            raise ConfigurationError(
+                f"cannot build {method} {path}: {type(exc).__name__}: {exc}"
+            ) from exc
 
     async def request(
         self,
@@ -153,7 +227,7 @@ class Transport:
         auth: tuple[str, str] | None = None,
         authenticated: bool = True,
         idempotent: bool | None = None,
-        timeout: TimeoutTypes = DEFAULT,
+        timeout: TimeoutTypes = NOT_GIVEN,  # noqa: ASYNC109 (httpx's per-request timeout)
         expect: Expect = "json",
         progress: Progress | None = None,
     ) -> Any:
@@ -177,20 +251,60 @@ class Transport:
         if progress is not None:
             request.stream = _ProgressStream(request, progress)
         safe = method.upper() in _IDEMPOTENT_METHODS if idempotent is None else idempotent
-        response = await self._send_with_retry(request, idempotent=safe)
+        response = await self.send(request, idempotent=safe)
+        _endpoint.set(f"{method} {path}")
         return _decode(response, expect)
 
     async def send(self, request: httpx.Request, *, idempotent: bool) -> httpx.Response:
-        """Send a request built elsewhere (another host, say) with our limiter and retries."""
-        if self.closed:
-            raise ClientClosedError("this Particle client is closed")
-        return await self._send_with_retry(request, idempotent=idempotent)
+        """Send a request built elsewhere (another host, say): limiter, retries, deadline.
 
-    async def _send_with_retry(self, request: httpx.Request, *, idempotent: bool) -> httpx.Response:
+        The response is returned with its body read (and capped); it is already closed.
+        """
+        self.check_open()
+        deadline = self.retry.deadline
+        call = _Call()
+        with anyio.move_on_after(deadline):
+            return await self._send_with_retry(request, idempotent=idempotent, call=call)
+        if call.waiting_for_limiter:
+            raise RateLimitedError(
+                f"the rate limiter would hold this call past its {deadline:g}s deadline",
+                status=429,
+                method=request.method,
+                url=str(request.url),
+            )
+        raise NetworkTimeoutError(
+            f"no complete answer within the {deadline:g}s deadline",
+            method=request.method,
+            url=str(request.url),
+        )
+
+    async def _send_with_retry(
+        self, request: httpx.Request, *, idempotent: bool, call: _Call
+    ) -> httpx.Response:
+        """The first attempt directly (the common case, ~25 µs cheaper than tenacity)."""
+        try:
+            return await self._send_once(request, call)
+        except ParticleError as exc:
+            if self.retry.max_attempts <= 1 or not is_retryable(exc, idempotent=idempotent):
+                raise
+            first = exc
+        return await self._retry(request, first, idempotent=idempotent, call=call)
+
+    async def _retry(
+        self, request: httpx.Request, first: ParticleError, *, idempotent: bool, call: _Call
+    ) -> httpx.Response:
+        """Attempts 2..n under tenacity, after waiting out the first failure."""
         policy = self.retry
+        started = self.clock.now()
+        delay = self._delay(first, 1)
+        if delay >= policy.deadline:
+            raise first
+        _log_retry_wait(first, 1, delay)
+        await self.clock.sleep(delay)
+        remaining = policy.deadline - (self.clock.now() - started)
         retrying = AsyncRetrying(  # built per call: a shared instance is not concurrency-safe
-            stop=stop_after_attempt(policy.max_attempts) | stop_before_delay(policy.deadline),
-            wait=lambda state: self._wait(state),
+            stop=stop_after_attempt(policy.max_attempts - 1) | stop_before_delay(remaining),
+            wait=lambda state: self._delay(_outcome(state), state.attempt_number + 1),
             retry=retry_if_exception(lambda exc: is_retryable(exc, idempotent=idempotent)),
             sleep=self.clock.sleep,
             before_sleep=_log_retry,
@@ -198,48 +312,133 @@ class Transport:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._send_once(request)
+                return await self._send_once(request, call)
         raise AssertionError("unreachable: tenacity either returns or reraises")
 
-    def _wait(self, state: RetryCallState) -> float:
+    def _delay(self, exc: BaseException | None, attempt: int) -> float:
         """Retry-After when the server gave one (and we honour it), else jittered backoff."""
-        exc = state.outcome.exception() if state.outcome else None
         if (
             isinstance(exc, RateLimitedError)
             and exc.retry_after is not None
             and self.retry.respect_retry_after
         ):
             return exc.retry_after
-        return backoff_delay(state.attempt_number, self.retry)
+        return backoff_delay(attempt, self.retry)
 
-    async def _send_once(self, request: httpx.Request) -> httpx.Response:
-        if self.limiter is not None:
-            await self.limiter.acquire()
+    async def _send_once(self, request: httpx.Request, call: _Call) -> httpx.Response:
+        response = await self.open(request, call=call)
+        await self.read_body(response)
+        return response
+
+    async def acquire(self, call: _Call | None = None) -> None:
+        """Wait for the limiter (if any); `call` notes the wait so a deadline can say why."""
+        if self.limiter is None:
+            return
+        if call is not None:
+            call.waiting_for_limiter = True
+        await self.limiter.acquire()
+        if call is not None:
+            call.waiting_for_limiter = False
+
+    async def open(
+        self,
+        request: httpx.Request,
+        *,
+        http: httpx.AsyncClient | None = None,
+        head_timeout: float | None = None,
+        content_type: str | None = None,
+        call: _Call | None = None,
+    ) -> httpx.Response:
+        """Send and return the open response of a 2xx answer; its body is yours to read.
+
+        `head_timeout` bounds the wait for the status line and headers (a stream has no
+        read timeout, so a server that accepts and never answers would hold it forever).
+        A non-2xx answer raises its typed error; a 429 first pauses the limiter.
+        """
+        await self.acquire(call)
+        client = http or self.http
+        if head_timeout is None:  # a REST call: its deadline scope bounds this already
+            return await self._send_and_check(client, request, content_type)
+        with anyio.move_on_after(head_timeout):
+            return await self._send_and_check(client, request, content_type)
+        raise NetworkTimeoutError(
+            f"no response headers within {head_timeout:g}s",
+            method=request.method,
+            url=str(request.url),
+        )
+
+    async def _send_and_check(
+        self, client: httpx.AsyncClient, request: httpx.Request, content_type: str | None
+    ) -> httpx.Response:
         try:
-            response = await self.http.send(request, stream=True)
-        except httpx.TransportError as exc:
-            raise wrap_transport_error(exc, request) from None
-        try:
-            await response.aread()
-        except httpx.TransportError as exc:
-            raise wrap_transport_error(exc, request) from None
-        finally:
-            await response.aclose()
+            response = await client.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise wrap_transport_error(exc, request) from exc
+        return await self._check(response, content_type)
+
+    async def _check(self, response: httpx.Response, content_type: str | None) -> httpx.Response:
         if log.isEnabledFor(logging.DEBUG):  # redacting costs ~7 us: only when it is shown
-            url = redact_url(str(request.url))
-            log.debug("%s %s -> %s", request.method, url, response.status_code)
-        if response.is_success:
-            return response
-        raise self.error_for(response)
+            url = redact_url(str(response.request.url))
+            log.debug("%s %s -> %s", response.request.method, url, response.status_code)
+        if not response.is_success:
+            await self._raise_for(response)
+        if content_type is not None:
+            got = response.headers.get("content-type", "")
+            if not got.startswith(content_type):
+                await response.aclose()
+                raise StreamError(
+                    f"expected {content_type}, got {got or 'no content type'}",
+                    method=response.request.method,
+                    url=str(response.request.url),
+                )
+        return response
 
-    def error_for(self, response: httpx.Response) -> APIError:
-        """The typed error for a failed response; a 429 also pauses the shared limiter."""
-        retry_after = parse_retry_after(response.headers)
+    async def _raise_for(self, response: httpx.Response) -> None:
+        """Read the error body (capped), raise the typed error; a 429 pauses the limiter."""
+        with contextlib.suppress(ParticleError):  # unreadable error body: the status must do
+            await self.read_body(response)
+        retry_after = parse_retry_after(response.headers, cap=self.retry.max_retry_after)
         error = error_from_response(response, retry_after=retry_after)
         if isinstance(error, RateLimitedError) and self.limiter is not None:
             pause = retry_after if retry_after is not None else backoff_delay(1, self.retry)
-            self.limiter.pause(pause)
-        return error
+            await self.limiter.pause(pause)
+        raise error
+
+    async def read_body(self, response: httpx.Response) -> bytes:
+        """The decoded body, at most `max_body_bytes`; closes the response in every case.
+
+        Read chunk by chunk so the cap holds while the body arrives: a gzip bomb stops
+        at the cap (plus one decoded chunk), not once it has filled memory.
+        """
+        cap = self.max_body_bytes
+        parts: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > cap:
+                    raise ResponseDecodeError(
+                        f"response body larger than max_body_bytes={cap}",
+                        method=response.request.method,
+                        url=str(response.request.url),
+                    )
+                parts.append(chunk)
+        except httpx.HTTPError as exc:
+            raise wrap_transport_error(exc, response.request) from exc
+        finally:
+            await response.aclose()
+        content = b"".join(parts)
+        response._content = content  # what `Response.aread()` sets: `.content` works as usual
+        return content
+
+
+class _Call:
+    """Per-call notes: whether the deadline caught it waiting on the limiter."""
+
+    __slots__ = ("waiting_for_limiter",)
+
+    def __init__(self) -> None:
+        self.waiting_for_limiter = False
 
 
 class _ProgressStream(httpx.AsyncByteStream):
@@ -287,8 +486,8 @@ def _decode(response: httpx.Response, expect: Expect) -> Any:
         return None
     try:
         return json.loads(response.content)
-    except ValueError:
-        snippet = redact_text(response.text[:120])
+    except (ValueError, RecursionError):
+        snippet = redact_text(response.content[:120].decode("utf-8", "replace"))
         raise ResponseDecodeError(
             f"expected JSON from the API, got {response.headers.get('content-type', '?')}: "
             f"{snippet!r}",
@@ -297,7 +496,15 @@ def _decode(response: httpx.Response, expect: Expect) -> Any:
         ) from None
 
 
+def _outcome(state: RetryCallState) -> BaseException | None:
+    return state.outcome.exception() if state.outcome else None
+
+
+def _log_retry_wait(exc: BaseException | None, attempt: int, wait: float) -> None:
+    """At DEBUG: a retry is routine, and WARNING reaches stderr in unconfigured apps."""
+    log.debug("retrying after %s (attempt %d, wait %.2fs)", exc, attempt, wait)
+
+
 def _log_retry(state: RetryCallState) -> None:
-    exc = state.outcome.exception() if state.outcome else None
     sleep = state.next_action.sleep if state.next_action else 0.0
-    log.warning("retrying after %s (attempt %d, wait %.2fs)", exc, state.attempt_number, sleep)
+    _log_retry_wait(_outcome(state), state.attempt_number + 1, sleep)

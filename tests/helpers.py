@@ -6,7 +6,7 @@ import anyio
 import httpx
 import respx
 
-from particle_async import Particle, RetryPolicy
+from particle_async import NOT_GIVEN, Particle, RetryPolicy
 
 BASE = "https://api.particle.test"
 TOKEN = "0123456789abcdef0123456789abcdef01234567"
@@ -39,6 +39,6 @@ def mocked_client(
         http_client=http,
         rate_limiter=None,
         clock=clock or FakeClock(),
-        retry=retry,
+        retry=retry if retry is not None else NOT_GIVEN,
     )
     return cloud, http

@@ -96,7 +96,7 @@ async def _stream(cloud: Particle, seconds: float, console: Console) -> None:
                     for name, consumer in consumers.items():
                         tg.start_soon(consume, name, consumer, live)
             live.update(frame())  # the final counts, not those of the last "all" event
-    stats = hub.stream.stats if hub.stream else None
+    stats = hub.source.statistics() if hub.source else None
     console.print()
     console.print(
         f"events received: {counts['']} "

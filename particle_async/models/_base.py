@@ -9,21 +9,28 @@ parsing.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 import attrs
+
+from .._errors import ResponseDecodeError
+from .._redact import redact_text
+from .._transport import current_endpoint
 
 __all__ = [
     "Model",
     "as_bool",
     "as_float",
     "as_int",
+    "as_optional_bool",
     "as_str",
     "as_tuple",
     "parse_datetime",
+    "shape_error",
     "wire",
 ]
 
@@ -37,7 +44,19 @@ _ISO = re.compile(
 
 
 def parse_datetime(value: Any) -> datetime | None:
-    """An aware datetime from ISO 8601 text (lenient about `Z`, digits and precision)."""
+    """An aware datetime from ISO 8601 text (lenient about `Z`, digits and precision).
+
+    Never raises: a value no datetime can hold (`1e300`, an offset of `+99:99`, year
+    0) is None, like any other unreadable value. Callers that must tell "absent" from
+    "unreadable" check whether the input was None.
+    """
+    try:
+        return _parse_datetime(value)
+    except (ValueError, OverflowError, OSError, TypeError):
+        return None
+
+
+def _parse_datetime(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -79,29 +98,44 @@ def _zone(text: str | None) -> timezone:
 
 
 def as_int(value: Any) -> int | None:
-    """Integers that may arrive as strings in older API eras ("60")."""
+    """Integers that may arrive as strings in older API eras ("60"); None if unreadable.
+
+    Never raises: `Infinity`, `"1e999"` and `NaN` (all valid to Python's JSON reader)
+    are unreadable, not an `OverflowError` in the middle of a stream.
+    """
     if value is None or isinstance(value, bool):
         return None
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         try:
             return int(float(value))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return None
 
 
 def as_float(value: Any) -> float | None:
+    """A finite float, or None (absent, unreadable, infinite or NaN)."""
     try:
-        return None if value is None or isinstance(value, bool) else float(value)
-    except (TypeError, ValueError):
+        number = None if value is None or isinstance(value, bool) else float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if number is not None and math.isfinite(number) else None
+
+
+_TRUE = frozenset({"true", "1", "yes", "on"})
 
 
 def as_bool(value: Any) -> bool:
+    """JSON booleans, and the strings older eras send ("true", "false", "1")."""
     if isinstance(value, str):
-        return value.strip().lower() in {"true", "1", "yes", "on"}
+        return value.strip().lower() in _TRUE
     return bool(value)
+
+
+def as_optional_bool(value: Any) -> bool | None:
+    """`as_bool`, keeping None for "not sent" (an event's `public`, say)."""
+    return None if value is None else as_bool(value)
 
 
 def as_str(value: Any) -> str | None:
@@ -131,6 +165,14 @@ def wire(
     return attrs.field(default=default, metadata=meta, repr=repr)
 
 
+def shape_error(expected: str, got: Any) -> ResponseDecodeError:
+    """The error for an answer of the wrong shape, naming the endpoint that sent it."""
+    endpoint = current_endpoint()
+    where = f" from {endpoint}" if endpoint else ""
+    sample = redact_text(repr(got)[:80])
+    return ResponseDecodeError(f"expected {expected}{where}, got {type(got).__name__}: {sample}")
+
+
 _SPECS: dict[type, tuple[tuple[str, str, Callable[[Any], Any] | None], ...]] = {}
 
 
@@ -154,9 +196,13 @@ class Model:
 
     @classmethod
     def from_api(cls: type[M], data: Any) -> M:
-        """Build from one JSON object; absent keys take the field default."""
+        """Build from one JSON object; absent keys take the field default.
+
+        Anything but an object (`null`, a number, a list) is `ResponseDecodeError`
+        naming the endpoint that sent it: an empty `Device(id='')` would only fail later.
+        """
         if not isinstance(data, Mapping):
-            data = {"value": data}
+            raise shape_error(f"a JSON object for {cls.__name__}", data)
         kwargs: dict[str, Any] = {}
         for name, key, convert in _spec(cls):
             if key in data:
@@ -166,7 +212,12 @@ class Model:
 
     @classmethod
     def list_from_api(cls: type[M], items: Any) -> list[M]:
-        return [cls.from_api(item) for item in items or ()]
+        """Build each item of a JSON list (`null` is an empty list)."""
+        if items is None:
+            return []
+        if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
+            raise shape_error(f"a JSON list of {cls.__name__}", items)
+        return [cls.from_api(item) for item in items]
 
     def get(self, key: str, default: Any = None) -> Any:
         """Any field the API sent, by its wire name, modelled or not."""

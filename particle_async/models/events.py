@@ -8,13 +8,14 @@ from typing import Any
 
 import attrs
 
-from ._base import Model, as_bool, as_int, as_str, parse_datetime, wire
+from ._base import Model, as_int, as_optional_bool, as_str, parse_datetime, wire
 
-__all__ = ["Event"]
+__all__ = ["Event", "event_ttl"]
 
 
-def _public(value: Any) -> bool | None:
-    return None if value is None else as_bool(value)
+def event_ttl(value: Any) -> int:
+    """An event's `ttl` in seconds (older eras send it as a string); 0 when unreadable."""
+    return as_int(value) or 0
 
 
 @attrs.frozen(kw_only=True)
@@ -28,12 +29,12 @@ class Event(Model):
 
     name: str = wire("event", convert=str, default="")
     data: str | None = wire(convert=as_str)
-    ttl: int = wire(convert=lambda v: as_int(v) or 0, default=60)
+    ttl: int = wire(convert=event_ttl, default=60)
     published_at: datetime | None = wire(convert=parse_datetime)
     device_id: str | None = wire("coreid", convert=as_str)
     product_id: int | None = wire("productID", convert=as_int)
     version: int | None = wire(convert=as_int)
-    public: bool | None = wire(convert=_public)
+    public: bool | None = wire(convert=as_optional_bool)
     malformed: bool = wire(default=False)
 
     @property

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from .._transport import Transport
+from .._errors import ConfigurationError, ParticleError, ResponseDecodeError
+from .._transport import Transport, current_endpoint, forget_endpoint
 
 __all__ = [
     "ProductId",
@@ -65,11 +68,54 @@ def drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+_UNTYPED = (KeyError, TypeError, AttributeError, ValueError, IndexError, OverflowError)
+
+
+def _untyped(exc: Exception) -> ParticleError:
+    """A stray Python error as ours: after an answer came back it is the answer's shape
+    (`ResponseDecodeError` naming the endpoint); before, it is the arguments."""
+    endpoint = current_endpoint()
+    detail = f"{type(exc).__name__}: {exc}"
+    if endpoint:
+        return ResponseDecodeError(f"unexpected answer from {endpoint} ({detail})")
+    return ConfigurationError(f"invalid arguments ({detail})")
+
+
+def typed_errors(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """Wrap a resource coroutine so that only `ParticleError`s (or cancellation) leave it."""
+
+    @functools.wraps(method)
+    async def call(*args: Any, **kwargs: Any) -> Any:
+        forget_endpoint()
+        try:
+            return await method(*args, **kwargs)
+        except ParticleError:
+            raise
+        except _UNTYPED as exc:
+            raise _untyped(exc) from exc
+
+    return call
+
+
 class Resource:
-    """Base of `cloud.devices`, `cloud.events`, ...: a thin, typed face over `Transport`."""
+    """Base of `cloud.devices`, `cloud.events`, ...: a thin, typed face over `Transport`.
+
+    Every public coroutine of a subclass is wrapped by `typed_errors` when the class is
+    made, so the promise "only `ParticleError` leaves a public call" holds for each new
+    method without anyone remembering it.
+    """
 
     def __init__(self, transport: Transport):
         self._transport = transport
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        wrapped: dict[Any, Any] = {}  # an alias (`send_otp = login`) stays the same object
+        for name, value in list(vars(cls).items()):
+            if not name.startswith("_") and inspect.iscoroutinefunction(value):
+                if value not in wrapped:
+                    wrapped[value] = typed_errors(value)
+                setattr(cls, name, wrapped[value])
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._transport.base_url}>"

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from .._options import NotGiven
 from .._transport import DEFAULT, USER_AGENT, TimeoutTypes
 from ._base import Resource
 
@@ -50,7 +51,7 @@ class Files(Resource):
             "GET",
             url,
             headers={"User-Agent": USER_AGENT, "Accept": "*/*"},
-            timeout=transport.timeout if timeout is DEFAULT else httpx.Timeout(timeout),
+            timeout=transport.timeout if isinstance(timeout, NotGiven) else httpx.Timeout(timeout),
         )
         response = await transport.send(request, idempotent=True)
         return response.content

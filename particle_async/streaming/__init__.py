@@ -4,7 +4,15 @@ from ._backoff import Backoff, BackoffPolicy
 from ._decoder import SSEDecoder
 from ._hub import Consumer, ConsumerOverflowError, ConsumerStats, EventHub, Overflow
 from ._scope import stream_path
-from ._status import MalformedPolicy, StreamOptions, StreamState, StreamStats, StreamStatus
+from ._source import EventSource
+from ._status import (
+    Gap,
+    MalformedPolicy,
+    StreamOptions,
+    StreamState,
+    StreamStats,
+    StreamStatus,
+)
 from ._subscription import EventStream, MalformedEventError
 
 __all__ = [
@@ -14,7 +22,9 @@ __all__ = [
     "ConsumerOverflowError",
     "ConsumerStats",
     "EventHub",
+    "EventSource",
     "EventStream",
+    "Gap",
     "MalformedEventError",
     "MalformedPolicy",
     "Overflow",

@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 from attrs import frozen
 
+from .._retry import capped_exponential
+
 __all__ = ["Backoff", "BackoffPolicy"]
 
 
@@ -36,7 +38,7 @@ class Backoff:
     def next_delay(self) -> float:
         """Count one more failure and return how long to wait before the next try."""
         self.attempt += 1
-        ceiling = min(self.policy.cap, self.policy.initial * 2.0 ** (self.attempt - 1))
+        ceiling = capped_exponential(self.attempt, self.policy.initial, self.policy.cap)
         return ceiling / 2 + self._rand() * ceiling / 2
 
     @property

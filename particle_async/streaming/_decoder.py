@@ -19,21 +19,29 @@ RawEvent = tuple[str, str]
 
 @define
 class DecoderStats:
-    """What the decoder saw besides events: comments (keep-alives) and what it skipped."""
+    """What the decoder saw: complete lines (progress), comments (keep-alives), skips."""
 
+    lines: int = 0
     comments: int = 0
     oversized: int = 0
 
 
 class SSEDecoder:
-    """Feed it chunks of bytes; it returns the complete events each chunk finished."""
+    """Feed it chunks of bytes; it returns the complete events each chunk finished.
+
+    The cost is linear in the bytes received however they are chunked: an unfinished
+    line waits as a list of pieces, and a chunk that holds no line ending is only
+    appended to it (never rescanned with all that came before), so a 250 KB line
+    trickled one byte at a time costs 250 K appends, not 250 K rescans.
+    """
 
     __slots__ = (
-        "_buffer",
         "_data",
         "_discarding_line",
         "_event_size",
         "_name",
+        "_partial",
+        "_partial_size",
         "_skipping_event",
         "max_event_bytes",
         "max_line_bytes",
@@ -44,13 +52,12 @@ class SSEDecoder:
         self.max_line_bytes = max_line_bytes
         self.max_event_bytes = max_event_bytes
         self.stats = DecoderStats()
-        self._buffer = b""
-        self._discarding_line = False
         self.reset()
 
     def reset(self) -> None:
         """Forget any partial line and event (the connection dropped mid-event)."""
-        self._buffer = b""
+        self._partial: list[bytes] = []
+        self._partial_size = 0
         self._discarding_line = False
         self._name = ""
         self._data: list[bytes] = []
@@ -60,22 +67,81 @@ class SSEDecoder:
     @property
     def has_partial(self) -> bool:
         """True while part of an event (or of a line) has arrived without its end."""
-        return bool(self._buffer or self._data or self._skipping_event or self._name)
+        return bool(self._partial or self._data or self._skipping_event or self._name)
 
     def feed(self, chunk: bytes) -> list[RawEvent]:
-        """Decode one chunk; return the events whose terminating blank line it held.
+        """Decode one chunk; return the events whose terminating blank line it held."""
+        partial = self._partial
+        if (
+            b"\n" not in chunk
+            and b"\r" not in chunk
+            and not (partial and partial[-1][-1:] == b"\r")
+        ):
+            self._hold(chunk)  # no line ends here: the common trickle case, O(len(chunk))
+            return []
+        if partial:
+            chunk = b"".join(partial) + chunk
+            self._partial = []
+            self._partial_size = 0
+        return self._lines(chunk)
 
-        The loop handles Particle's own framing (`event: `, `data: `, blank line) inline,
-        since it runs once per line of every event; other field forms go to `_field`.
+    def _hold(self, piece: bytes) -> None:
+        """Keep a piece of an unfinished line, or drop it if the line is already too long."""
+        if self._discarding_line or not piece:
+            return
+        self._partial.append(piece)
+        self._partial_size += len(piece)
+        if self._partial_size > self.max_line_bytes:
+            self._overflow_line()
+
+    def _lines(self, buffer: bytes) -> list[RawEvent]:
+        """Act on the complete lines of `buffer`; the unfinished rest waits in `_partial`.
+
+        Three steps: finish the event a previous chunk left open, line by line; then
+        whole `event:`/`data:` frames, the form Particle always sends, each matched at
+        once (`_frames`); then the lines of the event still open at the end.
         """
-        buffer = self._buffer + chunk if self._buffer else chunk
         if b"\r" in buffer:
             buffer = self._normalise_cr(buffer)
-        lines = buffer.split(b"\n")
-        self._buffer = lines.pop()
-        if len(self._buffer) > self.max_line_bytes:
-            self._overflow_line()
+        self.stats.lines += buffer.count(b"\n")
         events: list[RawEvent] = []
+        if self._data or self._name or self._skipping_event or self._discarding_line:
+            end = buffer.find(b"\n\n")
+            if end == -1:
+                lines = buffer.split(b"\n")
+                self._hold(lines.pop())
+                self._handle(lines, events)
+                return events
+            self._handle([*buffer[:end].split(b"\n"), b""], events)
+            buffer = buffer[end + 2 :]
+        frames = buffer.split(b"\n\n")
+        rest = frames.pop().split(b"\n")
+        self._frames(frames, events)
+        self._hold(rest.pop())
+        self._handle(rest, events)
+        return events
+
+    def _frames(self, frames: list[bytes], events: list[RawEvent]) -> None:
+        """Whole events (each ended by a blank line) from a clean start: `event: N` then
+        `data: D` is read in one step; any other form goes through `_handle`."""
+        max_line = self.max_line_bytes
+        max_data = min(max_line, self.max_event_bytes)
+        for frame in frames:
+            if frame[:7] == b"event: ":
+                end = frame.find(b"\n")
+                if (
+                    0 < end <= max_line
+                    and frame[end + 1 : end + 7] == b"data: "
+                    and frame.find(b"\n", end + 1) == -1
+                    and len(frame) - end - 7 <= max_data
+                ):
+                    name = frame[7:end].decode("utf-8", "replace")
+                    events.append((name, frame[end + 7 :].decode("utf-8", "replace")))
+                    continue
+            self._handle([*frame.split(b"\n"), b""], events)
+
+    def _handle(self, lines: list[bytes], events: list[RawEvent]) -> None:
+        """The SSE rules for each complete line, in order."""
         max_line = self.max_line_bytes
         for line in lines:
             if self._discarding_line:
@@ -95,7 +161,6 @@ class SSEDecoder:
                 self._name = line[7:].decode("utf-8", "replace")
             else:
                 self._field(line)
-        return events
 
     def _normalise_cr(self, buffer: bytes) -> bytes:
         """CRLF and lone CR become LF; a trailing CR waits for the next chunk (maybe CRLF)."""
@@ -108,7 +173,8 @@ class SSEDecoder:
 
     def _overflow_line(self) -> None:
         """A line longer than the cap: drop it and the event it belongs to."""
-        self._buffer = b""
+        self._partial = []
+        self._partial_size = 0
         self._discarding_line = True
         self._skip_event()
 

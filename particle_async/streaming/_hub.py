@@ -1,15 +1,17 @@
-"""`EventHub`: one upstream subscription fanned out to many consumers.
+"""`EventHub`: one upstream source fanned out to many consumers.
 
-The pump task reads the upstream `EventStream` and offers each event to every consumer
-whose prefix matches. Offering never waits: each consumer has its own bounded queue, so
-a slow or stuck consumer can only lose its own events, by an explicit, counted policy:
+The pump task reads the upstream `EventSource` (an `EventStream`, or anything else that
+yields events) and offers each event to every consumer whose prefix matches. Offering
+never waits: each consumer has its own bounded queue, so a slow or stuck consumer can
+only lose its own events, by an explicit, counted policy:
 
 - "drop_oldest": make room by discarding the oldest queued event (fresh data wins);
 - "drop_newest": discard the incoming event (what was queued is kept);
 - "disconnect": end that consumer with `ConsumerOverflowError` once it drains its queue.
 
 Queues are deques, not memory object streams: dropping the oldest item is then O(1) and
-cannot race a receiver. Consumers can join and leave while events flow.
+cannot race a receiver. Consumers can join and leave while events flow, each in O(1):
+they live in a dict, and the pump's tuple of them is rebuilt once per change, lazily.
 """
 
 from __future__ import annotations
@@ -21,19 +23,30 @@ from types import TracebackType
 
 import anyio
 from anyio.abc import TaskGroup, TaskStatus
-from attrs import define
+from attrs import define, frozen
 
 from .._errors import StreamError
 from ..models.events import Event
-from ._subscription import EventStream
+from ._source import EventSource
+from ._status import Gap, StreamState, StreamStats
+from ._wakeup import Wakeup
 
-__all__ = ["Consumer", "ConsumerOverflowError", "ConsumerStats", "EventHub", "Overflow"]
+__all__ = [
+    "Consumer",
+    "ConsumerOverflowError",
+    "ConsumerStats",
+    "EventHub",
+    "HubStatistics",
+    "Overflow",
+]
 
 YIELD_EVERY = 32
 """The pump lets consumers run after this many events of one burst."""
 
 
 class Overflow(str, enum.Enum):
+    """What a consumer's full queue does with one more event."""
+
     DROP_OLDEST = "drop_oldest"
     DROP_NEWEST = "drop_newest"
     DISCONNECT = "disconnect"
@@ -45,9 +58,26 @@ class ConsumerOverflowError(StreamError):
 
 @define
 class ConsumerStats:
+    """One consumer's counters; `gaps` are the upstream's outages since it joined."""
+
     delivered: int = 0
     dropped: int = 0
     high_water: int = 0
+    gaps: int = 0
+    gap_seconds: float = 0.0
+    last_gap: Gap | None = None
+
+
+@frozen
+class HubStatistics:
+    """A snapshot of a hub: what came in, how many read it, what the upstream says."""
+
+    state: StreamState
+    events_in: int
+    consumers: int
+    delivered: int
+    dropped: int
+    source: StreamStats | None
 
 
 class Consumer:
@@ -64,7 +94,7 @@ class Consumer:
         self.stats = ConsumerStats()
         self._hub = hub
         self._queue: deque[Event] = deque()
-        self._wakeup: anyio.Event | None = None
+        self._wakeup = Wakeup()
         self._ended = False
         self._error: BaseException | None = None
 
@@ -73,10 +103,17 @@ class Consumer:
 
     @property
     def queued(self) -> int:
+        """Events waiting to be read."""
         return len(self._queue)
+
+    @property
+    def ended(self) -> bool:
+        """No more events will be queued (the hub stopped, or this consumer left)."""
+        return self._ended
 
     # Called by the hub's pump; never blocks.
     def offer(self, event: Event) -> None:
+        """Queue `event`, applying the overflow policy when the queue is full."""
         if self._ended:
             return
         queue = self._queue
@@ -94,10 +131,14 @@ class Consumer:
         queue.append(event)
         if len(queue) > self.stats.high_water:
             self.stats.high_water = len(queue)
-        wakeup = self._wakeup
-        if wakeup is not None:
-            self._wakeup = None
-            wakeup.set()
+        self._wakeup.wake()
+
+    def gap(self, gap: Gap) -> None:
+        """Record an upstream outage: events published during it never reach anyone."""
+        stats = self.stats
+        stats.gaps += 1
+        stats.gap_seconds += gap.seconds
+        stats.last_gap = gap
 
     def _end(self, error: BaseException | None = None) -> None:
         """No more events will come: queued ones are still delivered, then `error` or stop."""
@@ -105,9 +146,7 @@ class Consumer:
             return
         self._ended = True
         self._error = error
-        if self._wakeup is not None:
-            self._wakeup.set()
-            self._wakeup = None
+        self._wakeup.wake()
 
     def __aiter__(self) -> Consumer:
         return self
@@ -118,8 +157,7 @@ class Consumer:
                 if self._error is not None:
                     raise self._error
                 raise StopAsyncIteration
-            self._wakeup = wakeup = anyio.Event()
-            await wakeup.wait()
+            await self._wakeup.wait()
         self.stats.delivered += 1
         return self._queue.popleft()
 
@@ -142,29 +180,62 @@ class Consumer:
 
 
 class EventHub:
-    """Fan one upstream stream out to many `Consumer`s. Use as `async with hub:`."""
+    """Fan one upstream source out to many `Consumer`s. Use as `async with hub:`.
 
-    def __init__(self, stream_factory: Callable[[], EventStream]):
-        self._factory = stream_factory
-        self._consumers: list[Consumer] = []
-        self._snapshot: tuple[Consumer, ...] = ()
-        self._stream: EventStream | None = None
+    `source_factory` makes the upstream when the hub starts: `cloud.events.hub(...)`
+    passes one that subscribes; any `EventSource` will do.
+    """
+
+    def __init__(self, source_factory: Callable[[], EventSource]):
+        self._factory = source_factory
+        self._consumers: dict[Consumer, None] = {}
+        self._snapshot: tuple[Consumer, ...] | None = ()
+        self._source: EventSource | None = None
         self._tg: TaskGroup | None = None
         self._error: BaseException | None = None
         self._finished = False
+        self._gaps_seen = 0
         self.events_in = 0
 
     def __repr__(self) -> str:
-        return f"<EventHub consumers={len(self._consumers)} events_in={self.events_in}>"
+        return (
+            f"<EventHub {self.state.value} consumers={len(self._consumers)} "
+            f"events_in={self.events_in}>"
+        )
 
     @property
-    def stream(self) -> EventStream | None:
-        """The upstream subscription (its `state` and `stats`), once started."""
-        return self._stream
+    def source(self) -> EventSource | None:
+        """The upstream (its `state` and `statistics()`), once started."""
+        return self._source
+
+    stream = source
+    """The older name of `source`."""
+
+    @property
+    def state(self) -> StreamState:
+        """IDLE before start; the upstream's state while running; then CLOSED or FAILED."""
+        if self._finished:
+            return StreamState.FAILED if self._error is not None else StreamState.CLOSED
+        if self._source is None:
+            return StreamState.IDLE
+        return self._source.state
 
     @property
     def consumers(self) -> tuple[Consumer, ...]:
-        return self._snapshot
+        """The consumers currently attached."""
+        return tuple(self._consumers)
+
+    def statistics(self) -> HubStatistics:
+        """Counters of the hub and its consumers (O(consumers): for dashboards)."""
+        consumers = self._consumers
+        return HubStatistics(
+            state=self.state,
+            events_in=self.events_in,
+            consumers=len(consumers),
+            delivered=sum(c.stats.delivered for c in consumers),
+            dropped=sum(c.stats.dropped for c in consumers),
+            source=self._source.statistics() if self._source is not None else None,
+        )
 
     def subscribe(
         self,
@@ -178,17 +249,18 @@ class EventHub:
         if self._finished:
             consumer._end(self._error)
         else:
-            self._consumers.append(consumer)
-            self._snapshot = tuple(self._consumers)
+            self._consumers[consumer] = None
+            self._snapshot = None
         return consumer
 
     def remove(self, consumer: Consumer) -> None:
+        """Detach `consumer` (it stops receiving events); O(1)."""
         if consumer in self._consumers:
-            self._consumers.remove(consumer)
-            self._snapshot = tuple(self._consumers)
+            del self._consumers[consumer]
+            self._snapshot = None
 
     async def __aenter__(self) -> EventHub:
-        """Start the pump; returns once the upstream is connected (or raises why not)."""
+        """Start the pump; returns once the upstream is ready (or raises why not)."""
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
         try:
@@ -209,43 +281,63 @@ class EventHub:
         an ExceptionGroup: the pump never raises once started, so there is nothing to group.
         """
         assert self._tg is not None
-        if self._stream is not None:
-            await self._stream.aclose()
+        await self.aclose()
         self._tg.cancel_scope.cancel()
         await self._tg.__aexit__(None, None, None)
         self._finish(None)
         return None
 
+    async def aclose(self) -> None:
+        """End the upstream and every consumer (queued events are still delivered)."""
+        if self._source is not None:
+            await self._source.aclose()
+        self._finish(None)
+
     async def _pump(self, *, task_status: TaskStatus[None]) -> None:
-        stream = self._stream = self._factory()
+        source = self._source = self._factory()
+        entered = False
         try:
-            async with stream:
+            async with source:
+                entered = True
                 task_status.started()
-                async for event in stream:
-                    self.events_in += 1
-                    name = event.name
-                    for consumer in self._snapshot:
-                        if name.startswith(consumer.prefix):
-                            consumer.offer(event)
-                    if self.events_in % YIELD_EVERY == 0:
-                        # One network read can hold hundreds of events; without a pause
-                        # here a burst fills even a fast consumer's queue before it runs.
-                        await anyio.lowlevel.checkpoint()
+                await self._forward(source)
         except Exception as exc:
             self._finish(exc)
-            if not self._started(stream):
+            if not entered:
                 raise
         else:
             self._finish(None)
 
-    @staticmethod
-    def _started(stream: EventStream) -> bool:
-        return stream.stats.connects > 0
+    async def _forward(self, source: EventSource) -> None:
+        async for event in source:
+            self.events_in += 1
+            stats = source.statistics()
+            if stats.gaps != self._gaps_seen:
+                self._report_gap(stats)
+            snapshot = self._snapshot
+            if snapshot is None:
+                snapshot = self._snapshot = tuple(self._consumers)
+            name = event.name
+            for consumer in snapshot:
+                if name.startswith(consumer.prefix):
+                    consumer.offer(event)
+            if self.events_in % YIELD_EVERY == 0:
+                # One network read can hold hundreds of events; without a pause
+                # here a burst fills even a fast consumer's queue before it runs.
+                await anyio.lowlevel.checkpoint()
+
+    def _report_gap(self, stats: StreamStats) -> None:
+        self._gaps_seen = stats.gaps
+        if stats.last_gap is not None:
+            for consumer in tuple(self._consumers):
+                consumer.gap(stats.last_gap)
 
     def _finish(self, error: BaseException | None) -> None:
+        if self._finished:
+            return
         self._finished = True
         self._error = error
-        for consumer in self._snapshot:
+        for consumer in tuple(self._consumers):
             consumer._end(error)
         self._consumers.clear()
         self._snapshot = ()

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 from typing import Literal
 
 from attrs import Factory, define, frozen
 
 from ._backoff import BackoffPolicy
 
-__all__ = ["MalformedPolicy", "StreamOptions", "StreamState", "StreamStats", "StreamStatus"]
+__all__ = [
+    "Gap",
+    "MalformedPolicy",
+    "StreamOptions",
+    "StreamState",
+    "StreamStats",
+    "StreamStatus",
+]
 
 MalformedPolicy = Literal["deliver", "skip", "raise"]
 """What to do with a `data:` line that is not Particle's JSON envelope: hand it over with
@@ -26,14 +34,33 @@ class StreamState(enum.Enum):
 
 
 @frozen
+class Gap:
+    """A time the stream was not connected, so events published then are lost for good.
+
+    Particle's streams have no event ids to resume from. A gap runs from the last byte
+    of the connection that ended to the first byte (the response head) of the next:
+    re-read what you need (variables, ledger) for that span.
+    """
+
+    started_at: datetime
+    ended_at: datetime
+    seconds: float
+
+
+@frozen
 class StreamStatus:
-    """One state change, as passed to `on_status`: why, which attempt, how long we wait."""
+    """One state change, as passed to `on_status`: why, which attempt, how long we wait.
+
+    `gap` is set on the CONNECTED status that ends an outage of a stream that had
+    been connected before.
+    """
 
     state: StreamState
     attempt: int = 0
     delay: float | None = None
     reason: str | None = None
     error: BaseException | None = None
+    gap: Gap | None = None
 
 
 @define
@@ -51,6 +78,9 @@ class StreamStats:
     oversized: int = 0
     partial_discarded: int = 0
     skipped: int = 0
+    gaps: int = 0
+    gap_seconds: float = 0.0
+    last_gap: Gap | None = None
 
     @property
     def dropped(self) -> int:
@@ -63,8 +93,10 @@ class StreamOptions:
     """Tuning for one subscription. Defaults suit the real cloud (keep-alives ≤ 12 s apart)."""
 
     idle_timeout: float = 15.0
+    """Seconds without a complete line (an event or a keep-alive) before reconnecting."""
     backoff: BackoffPolicy = Factory(BackoffPolicy)
     connect_timeout: float = 10.0
+    """Bounds connecting and then waiting for the response head, each attempt."""
     max_line_bytes: int = 256 * 1024
     max_event_bytes: int = 1024 * 1024
     malformed: MalformedPolicy = "deliver"

@@ -5,30 +5,47 @@ across a `yield` (PEP 789) and no background task exists: the consumer's own tas
 the socket. Each `__anext__` returns a buffered event at once or reads until one
 arrives, reconnecting as needed:
 
-- EOF, a network error, or `idle_timeout` seconds without a single byte (keep-alive
-  comments count) drop the connection and reconnect after a jittered backoff;
-- 429 and 5xx answers back off (429 honours Retry-After and pauses the shared limiter);
-- 401/403/404 and other 4xx end the stream with the typed `ParticleError`, no loop;
-- `aclose()` from any task ends it promptly and returns once the socket is released.
+- EOF, a network error, no response head within `connect_timeout`, or `idle_timeout`
+  seconds without progress (a complete line: an event or a keep-alive comment; bytes
+  that never finish a line are not progress) drop the connection and reconnect after a
+  jittered backoff;
+- 429, 5xx and a 200 that is not `text/event-stream` (a captive portal) back off; a
+  429 honours Retry-After and pauses the shared limiter;
+- 401/403/404 and other 4xx, and a redirect, end the stream with a typed error, no loop;
+- each reconnect after a connection that worked reports the `Gap` in which events
+  were lost (`on_status`, `stats.gaps`);
+- `aclose()` from any task, or closing the `Particle` client, ends it promptly and
+  returns once the socket is released.
+
+It reconnects only while something reads it: a stream nobody iterates holds no task.
 """
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import TypeVar
 
 import anyio
 import httpx
 
-from .._errors import APIError, NetworkError, ParticleError, RateLimitedError, StreamError
-from .._transport import Transport, wrap_transport_error
+from .._errors import (
+    APIError,
+    ClientClosedError,
+    NetworkError,
+    ParticleError,
+    RateLimitedError,
+    StreamError,
+)
+from .._transport import Transport
 from ..models.events import Event
 from ._backoff import Backoff
 from ._convert import to_event
 from ._decoder import RawEvent, SSEDecoder
-from ._status import StreamOptions, StreamState, StreamStats, StreamStatus
+from ._status import Gap, StreamOptions, StreamState, StreamStats, StreamStatus
 
 __all__ = ["EventStream", "MalformedEventError"]
 
@@ -45,13 +62,28 @@ class MalformedEventError(StreamError):
         self.event = event
 
 
-def _is_fatal(exc: ParticleError) -> bool:
-    """4xx other than 408/429 cannot be fixed by reconnecting (a bad token, say)."""
-    return (
-        isinstance(exc, APIError)
-        and 400 <= exc.status < 500
-        and exc.status not in _TRANSIENT_STATUSES
-    )
+def _fatal(exc: ParticleError) -> ParticleError | None:
+    """The error that ends the stream, or None when reconnecting may fix `exc`.
+
+    A closed client, 4xx other than 408/429 (a bad token, say) and redirects cannot be
+    fixed by trying again; we never follow a redirect with the token to another host.
+    """
+    if isinstance(exc, ClientClosedError):
+        return exc
+    if not isinstance(exc, APIError):
+        return None
+    if 300 <= exc.status < 400:
+        location = exc.headers.get("location", "nowhere")
+        error = StreamError(
+            f"the stream was redirected ({exc.status} to {location}); check base_url",
+            method=exc.method,
+            url=exc.url,
+        )
+        error.__cause__ = exc
+        return error
+    if 400 <= exc.status < 500 and exc.status not in _TRANSIENT_STATUSES:
+        return exc
+    return None
 
 
 async def _finish_iterator(chunks: AsyncIterator[bytes]) -> None:
@@ -85,7 +117,7 @@ class EventStream:
         self.path = path
         self.prefix = prefix
         self.options = options or StreamOptions()
-        self.stats = StreamStats()
+        self._stats = StreamStats()
         self.state = StreamState.IDLE
         self._transport = transport
         self._http = http
@@ -106,9 +138,25 @@ class EventStream:
         self._failure: BaseException | None = None
         self._scope: anyio.CancelScope | None = None
         self._reader_done: anyio.Event | None = None
+        self._progress_at = 0.0  # anyio time of the last complete line (or of connecting)
+        self._last_byte_at = 0.0  # anyio time of the last chunk received
+        self._lost_at: float | None = None  # last byte of a connection that ended
+        transport.state.streams.add(self)  # closing the client ends the stream
 
     def __repr__(self) -> str:
-        return f"<EventStream {self.path} {self.state.value} events={self.stats.events}>"
+        return f"<EventStream {self.path} {self.state.value} events={self._stats.events}>"
+
+    @property
+    def stats(self) -> StreamStats:
+        """Counters since the stream was created; the decoder's are read through."""
+        stats = self._stats
+        stats.comments = self._decoder.stats.comments
+        stats.oversized = self._decoder.stats.oversized
+        return stats
+
+    def statistics(self) -> StreamStats:
+        """`stats`, under the name the `EventSource` protocol uses."""
+        return self.stats
 
     # -- public face ---------------------------------------------------------------
     def __aiter__(self) -> EventStream:
@@ -184,6 +232,7 @@ class EventStream:
         return result
 
     async def _next_event(self) -> Event:
+        self._progress_at = anyio.current_time()  # idle time counts only while we read
         while True:
             event = self._take_pending() if self._pending else None
             if event is not None:
@@ -204,9 +253,13 @@ class EventStream:
             try:
                 await self._open()
             except ParticleError as exc:
-                if _is_fatal(exc):
+                fatal = _fatal(exc)
+                if fatal is exc:
                     self._fail(exc)
                     raise
+                if fatal is not None:
+                    self._fail(fatal)
+                    raise fatal from exc
                 self._reconnecting = True
                 self._last_error = exc
                 self._retry_after = (
@@ -230,63 +283,69 @@ class EventStream:
         await self._transport.clock.sleep(delay)
 
     async def _open(self) -> None:
-        request = self._transport.build_request(
+        transport = self._transport
+        request = transport.build_request(
             "GET",
             self.path,
             headers={"Accept": "text/event-stream", "Cache-Control": "no-cache"},
             timeout=httpx.Timeout(None, connect=self.options.connect_timeout),
         )
-        if self._transport.limiter is not None:
-            await self._transport.limiter.acquire()
-        try:
-            response = await self._http().send(request, stream=True)
-        except httpx.TransportError as exc:
-            raise wrap_transport_error(exc, request) from None
-        if response.status_code != 200:  # the status first: a 401 is not an "SSE error"
-            try:
-                await response.aread()
-            except httpx.TransportError:
-                pass
-            finally:
-                await response.aclose()
-            raise self._transport.error_for(response)
-        content_type = response.headers.get("content-type", "")
-        if not content_type.startswith("text/event-stream"):
-            await response.aclose()
-            raise StreamError(
-                f"expected text/event-stream, got {content_type or 'no content type'}",
-                method="GET",
-                url=str(request.url),
-            )
+        response = await transport.open(
+            request,
+            http=self._http(),
+            head_timeout=self.options.connect_timeout,
+            content_type="text/event-stream",
+        )
         self._accept(response)
 
     def _accept(self, response: httpx.Response) -> None:
         self._response = response
         self._chunks = response.aiter_bytes()
         self._connected_at = self._transport.clock.now()
-        self.stats.connects += 1
+        self._progress_at = self._last_byte_at = anyio.current_time()
+        stats = self._stats
+        stats.connects += 1
         if self._reconnecting:
-            self.stats.reconnects += 1
+            stats.reconnects += 1
         self._reconnecting = False
-        self._set_state(StreamState.CONNECTED)
+        self._set_state(StreamState.CONNECTED, gap=self._close_gap())
+
+    def _close_gap(self) -> Gap | None:
+        """The outage that this connection ends, if an earlier connection had worked."""
+        lost_at, self._lost_at = self._lost_at, None
+        if lost_at is None:
+            return None
+        seconds = max(0.0, self._last_byte_at - lost_at)
+        ended = datetime.fromtimestamp(time.time(), timezone.utc)
+        gap = Gap(started_at=ended - timedelta(seconds=seconds), ended_at=ended, seconds=seconds)
+        stats = self._stats
+        stats.gaps += 1
+        stats.gap_seconds += seconds
+        stats.last_gap = gap
+        return gap
 
     async def _read_chunk(self) -> bytes | None:
-        """The next bytes, or None when the connection ended (and was dropped)."""
+        """The next bytes, or None when the connection ended (and was dropped).
+
+        The deadline is `idle_timeout` after the last progress, not after the last
+        byte: a server trickling a byte a second without ever ending a line is dead.
+        """
         assert self._chunks is not None
-        reason = "idle timeout"
-        with anyio.move_on_after(self.options.idle_timeout):
+        with anyio.CancelScope(deadline=self._progress_at + self.options.idle_timeout) as scope:
             try:
                 return await self._chunks.__anext__()
             except StopAsyncIteration:
                 reason = "server closed the stream"
-            except (httpx.TransportError, httpx.StreamError) as exc:
+            except (httpx.HTTPError, httpx.StreamError) as exc:
                 reason = f"network error: {type(exc).__name__}"
-        if reason == "idle timeout":
-            self.stats.idle_timeouts += 1
+        if scope.cancelled_caught:
+            self._stats.idle_timeouts += 1
+            reason = f"no progress for {self.options.idle_timeout:g}s (idle timeout)"
         await self._connection_lost(reason)
         return None
 
     async def _connection_lost(self, reason: str) -> None:
+        self._lost_at = self._last_byte_at
         self._backoff.connection_ended(self._transport.clock.now() - self._connected_at)
         await self._drop_connection()
         self._reconnecting = True
@@ -299,7 +358,7 @@ class EventStream:
         response, self._response = self._response, None
         chunks, self._chunks = self._chunks, None
         if self._decoder.has_partial:
-            self.stats.partial_discarded += 1
+            self._stats.partial_discarded += 1
         self._decoder.reset()
         if response is not None:
             await response.aclose()
@@ -312,17 +371,22 @@ class EventStream:
         Typing happens in `_take_pending`, one event per `__anext__`: a 64 KB read holds
         hundreds of frames, and building them all at once only feeds the garbage collector.
         """
-        stats = self.stats
-        stats.bytes += len(chunk)
+        self._stats.bytes += len(chunk)
         decoder = self._decoder
+        lines = decoder.stats.lines
+        frames = decoder.feed(chunk)
+        self._last_byte_at = now = anyio.current_time()
+        if decoder.stats.lines != lines:
+            self._progress_at = now
         prefix = self.prefix
-        for frame in decoder.feed(chunk):
-            if prefix and not frame[0].startswith(prefix):
-                stats.filtered += 1  # the server filters too; this is the belt to its braces
-                continue
-            self._pending.append(frame)
-        stats.comments = decoder.stats.comments
-        stats.oversized = decoder.stats.oversized
+        if not prefix:
+            self._pending.extend(frames)
+            return
+        for frame in frames:
+            if frame[0].startswith(prefix):
+                self._pending.append(frame)
+            else:
+                self._stats.filtered += 1  # the server filters too; this is the belt to its braces
 
     def _take_pending(self) -> Event | None:
         """The next buffered event as an `Event`, applying the malformed-data policy."""
@@ -331,17 +395,17 @@ class EventStream:
             event = to_event(*pending.popleft())
             if event.malformed and not self._accept_malformed(event):
                 continue
-            self.stats.events += 1
+            self._stats.events += 1
             return event
         return None
 
     def _accept_malformed(self, event: Event) -> bool:
-        self.stats.malformed += 1
+        self._stats.malformed += 1
         policy = self.options.malformed
         if policy == "raise":
             raise MalformedEventError(event)
         if policy == "skip":
-            self.stats.skipped += 1
+            self._stats.skipped += 1
             return False
         return True
 
@@ -351,9 +415,16 @@ class EventStream:
         self._set_state(StreamState.FAILED, error=error)
 
     def _set_state(
-        self, state: StreamState, *, delay: float | None = None, error: BaseException | None = None
+        self,
+        state: StreamState,
+        *,
+        delay: float | None = None,
+        error: BaseException | None = None,
+        gap: Gap | None = None,
     ) -> None:
         self.state = state
         if self._on_status is not None:
-            status = StreamStatus(state, attempt=self._backoff.attempt, delay=delay, error=error)
+            status = StreamStatus(
+                state, attempt=self._backoff.attempt, delay=delay, error=error, gap=gap
+            )
             self._on_status(status)

@@ -254,7 +254,7 @@ async def test_login_needs_no_client_token(router: respx.Router) -> None:
     """A client made without a token can still log in (Basic client auth, no bearer)."""
     route = router.post("/oauth/token").respond(json=GRANT)
     cloud, http = mocked_client(router)
-    cloud.transport.token = None
+    cloud._state.token = None
     async with http, cloud:
         grant = await cloud.tokens.create("u", "p")
     assert route.calls.last.request.headers["Authorization"] == basic("particle", "particle")

@@ -179,7 +179,7 @@ async def test_download_errors_and_retries(cloud: Particle, router: respx.Router
     route = router.get("https://cdn.example.com/f").mock(
         side_effect=[httpx.Response(503), httpx.Response(200, content=b"ok")]
     )
-    assert await Files(cloud.transport).download("https://cdn.example.com/f") == b"ok"
+    assert await Files(cloud._transport).download("https://cdn.example.com/f") == b"ok"
     assert route.call_count == 2
     router.get("https://cdn.example.com/missing").respond(404, text="<html>nope</html>")
     with pytest.raises(NotFoundError):

@@ -76,7 +76,7 @@ def test_oversized_line_is_skipped_and_decoding_continues() -> None:
     events = feed_all(decoder, chunks)
     assert events == []
     assert decoder.stats.oversized == 1
-    assert len(decoder._buffer) <= 100 + 64  # memory stayed bounded while the line streamed
+    assert decoder._partial_size <= 100 + 64  # memory stayed bounded while the line streamed
     assert decoder.feed(b"event: ok\ndata: 1\n\n") == [("ok", "1")]
 
 

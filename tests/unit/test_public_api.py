@@ -6,7 +6,8 @@ import particle_async
 from particle_async import models, streaming
 
 TOP_LEVEL = {
-    "APIError", "AccessToken", "BadRequestError", "ClientClosedError", "ConflictError",
+    "APIError", "AccessToken", "BadRequestError", "ClientClosedError", "ConfigurationError",
+    "ConflictError", "Limiter", "NOT_GIVEN", "NetworkTimeoutError", "NotGiven",
     "ConnectError", "DEFAULT_BASE_URL", "Device", "DeviceOfflineError", "Event",
     "ForbiddenError", "FunctionResult", "NetworkError", "NotFoundError", "Page", "Pager",
     "Particle", "ParticleError", "PollTimeoutError", "RateLimitedError", "RateLimiter",

@@ -86,7 +86,7 @@ async def test_random_arrivals_never_exceed_the_window() -> None:
 async def test_pause_holds_everyone() -> None:
     clock = FakeClock()
     limiter = RateLimiter(10, clock=clock)
-    limiter.pause(3.0)
+    await limiter.pause(3.0)
     await limiter.acquire()
     assert clock.now() == 3.0
 

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.anyio
 
 async def test_client_repr_hides_token(cloud: Particle) -> None:
     assert TOKEN not in repr(cloud)
-    assert TOKEN not in repr(cloud.transport.token)
-    assert TOKEN not in str(cloud.transport.token)
+    assert TOKEN not in repr(cloud._transport.token)
+    assert TOKEN not in str(cloud._transport.token)
 
 
 async def test_error_text_never_holds_the_token(cloud: Particle, router: respx.Router) -> None:
@@ -36,7 +36,7 @@ async def test_error_text_never_holds_the_token(cloud: Particle, router: respx.R
 async def test_query_token_in_url_is_masked(cloud: Particle, router: respx.Router) -> None:
     router.get("/v1/user").respond(404)
     with pytest.raises(NotFoundError) as caught:
-        await cloud.transport.request("GET", "/v1/user", params={"access_token": "abcdefgh1234"})
+        await cloud._transport.request("GET", "/v1/user", params={"access_token": "abcdefgh1234"})
     assert "abcdefgh1234" not in str(caught.value)
     assert "access_token=***" in str(caught.value)
 

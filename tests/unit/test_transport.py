@@ -140,7 +140,7 @@ async def test_multipart_upload_reports_progress(
     route = router.put("/v1/devices/d").respond(json={"ok": True})
     seen: list[tuple[int, int]] = []
     with firmware.open("rb") as handle:
-        await cloud.transport.request(
+        await cloud._transport.request(
             "PUT",
             "/v1/devices/d",
             files={"file": ("app.bin", handle, "application/octet-stream")},

@@ -1,0 +1,115 @@
+"""The hot path's shortcuts give exactly what the plain rules give.
+
+The decoder's whole-frame shortcut is checked against a line-by-line reference written
+straight from the SSE rules, on random streams cut at random points; the two JSON
+readers (stdlib scanner, orjson) against each other, field by field.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from particle_async.streaming import SSEDecoder, _convert
+from particle_async.streaming._convert import to_event
+
+
+def reference(stream: bytes) -> list[tuple[str, str]]:
+    """The SSE rules, one line at a time, no shortcuts (no size caps are reached here)."""
+    text = stream.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    events: list[tuple[str, str]] = []
+    name, data = "", []
+    for line in text.split(b"\n")[:-1]:
+        if not line:
+            if data:
+                events.append((name or "message", b"\n".join(data).decode()))
+            name, data = "", []
+        elif line.startswith(b":"):
+            continue
+        else:
+            field, _, value = line.partition(b":")
+            value = value[1:] if value.startswith(b" ") else value
+            if field == b"data":
+                data.append(value)
+            elif field == b"event":
+                name = value.decode()
+    return events
+
+
+PIECES = [
+    b'event: temp\ndata: {"data":"1","ttl":60}\n\n',
+    b"event: a\ndata: x\n\n",
+    b":ok\n\n",
+    b":\n\n",
+    b"data: no name\n\n",
+    b"event: two\ndata: line1\ndata: line2\n\n",
+    b"event:tight\ndata:packed\n\n",
+    b"event: r\r\ndata: crlf\r\n\r\n",
+    b"event: lone\rdata: cr\r\r",
+    b"id: 7\nevent: withid\ndata: d\n\n",
+    b"\n\n",
+    b"event: named-only\n\n",
+    b"event: e\ndata: \n\n",
+]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_decoder_matches_the_reference_on_random_streams(seed: int) -> None:
+    rng = random.Random(seed)
+    stream = b"".join(rng.choice(PIECES) for _ in range(rng.randint(1, 60)))
+    cuts = sorted(rng.sample(range(len(stream) + 1), min(len(stream), rng.randint(0, 12))))
+    chunks = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True)]
+    decoder = SSEDecoder()
+    got = [event for chunk in chunks for event in decoder.feed(chunk)]
+    assert got == reference(stream + b"\n")[: len(got)]
+    assert got + decoder.feed(b"\n") == reference(stream + b"\n")
+
+
+ENVELOPES = [
+    '{"data":"21.5","ttl":60,"published_at":"2026-01-01T00:00:00.000Z","coreid":"abc"}',
+    '{"data":"x","ttl":"60","public":"false","productID":"7","version":"2"}',
+    ' {"data":"padded"} ',
+    '{"data":"x"} trailing',
+    '{"data":"x","ttl":Infinity}',
+    '{"data":"x","ttl":NaN}',
+    "[1,2]",
+    '"just a string"',
+    "",
+    "{",
+    '{"data":{"nested":[1,2,3]},"ttl":1e400}',
+    '{"data":"\\u00e9\\u2028","published_at":"2026-13-45T00:00:00Z"}',
+]
+
+
+@pytest.mark.parametrize("data", ENVELOPES)
+def test_both_json_readers_agree(data: str) -> None:
+    pytest.importorskip("orjson")
+    stdlib = _convert._envelope_stdlib(data)
+    fast = _convert._envelope_orjson(data)
+    assert repr(fast) == repr(stdlib)  # repr: NaN is not equal to itself
+
+
+@pytest.mark.parametrize("data", ENVELOPES)
+def test_to_event_is_the_same_with_either_reader(
+    data: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("orjson")
+    monkeypatch.setattr(_convert, "_envelope", _convert._envelope_stdlib)
+    slow = to_event("n", data)
+    monkeypatch.setattr(_convert, "_envelope", _convert._envelope_orjson)
+    fast = to_event("n", data)
+    assert (fast.name, fast.data, fast.ttl, fast.published_at, fast.malformed) == (
+        slow.name,
+        slow.data,
+        slow.ttl,
+        slow.published_at,
+        slow.malformed,
+    )
+    assert (fast.device_id, fast.product_id, fast.version, fast.public) == (
+        slow.device_id,
+        slow.product_id,
+        slow.version,
+        slow.public,
+    )
+    assert repr(dict(fast.raw)) == repr(dict(slow.raw))
