@@ -10,7 +10,7 @@ asyncio only: redis-py's client has no trio support (calls on trio raise
 
 from ._bridge import BridgeStatistics, EventBridge, StreamFactory
 from ._consume import BridgeConsumer, ConsumerStatistics
-from ._entries import GAP_EVENT, BridgeEvent, Gap
+from ._entries import GAP_EVENT, BridgeEvent, BridgeGap
 from ._errors import DistributedError, RedisUnavailableError, UnsupportedBackendError
 from ._limiter import RedisRateLimiter
 
@@ -18,11 +18,11 @@ __all__ = [
     "GAP_EVENT",
     "BridgeConsumer",
     "BridgeEvent",
+    "BridgeGap",
     "BridgeStatistics",
     "ConsumerStatistics",
     "DistributedError",
     "EventBridge",
-    "Gap",
     "RedisRateLimiter",
     "RedisUnavailableError",
     "StreamFactory",

@@ -13,8 +13,9 @@ its own clock, and the instant a write is refused: writes are appended by a scri
 checks the lease holder atomically, so a deposed leader (stale fencing token) adds nothing.
 
 Gaps: events published while nobody is connected upstream are lost (Particle's SSE has no
-ids, no replay). The bridge writes a gap marker (`Gap`) into the stream each time:
-- the leader's stream reconnected: from the last byte seen to the new connection;
+ids, no replay). The bridge writes a gap marker (`BridgeGap`) into the stream each time:
+- the leader's stream reconnected: the stream's own `Gap` (`StreamStatus.gap`), from the
+  last byte of the old connection to the first of the new;
 - a new leader took over: from the time up to which its predecessor had written everything
   it received (its `seen`, published with each write and renewal, on host wall clocks) to
   its own first connection. If that was lost with Redis's data, the start is the last
@@ -47,7 +48,7 @@ from ..models.events import Event
 from ..streaming import EventStream, StreamState, StreamStatus
 from ._compat import REDIS_FAILURES, require_asyncio
 from ._consume import BridgeConsumer
-from ._entries import Gap, encode_event, encode_gap
+from ._entries import BridgeGap, encode_event, encode_gap
 from ._lease import Lease
 from ._limiter import redis_backoff
 from ._lua import STREAM_APPEND
@@ -56,7 +57,7 @@ __all__ = ["BridgeStatistics", "EventBridge", "StreamFactory"]
 
 log = logging.getLogger("particle_async.distributed")
 
-_Item = tuple[Event | Gap, float]  # an event or gap marker, and when we received it (wall)
+_Item = tuple[Event | BridgeGap, float]  # an event or gap marker, and when we received it (wall)
 
 StreamFactory = Callable[[Callable[[StreamStatus], None]], EventStream]
 """Opens the upstream subscription, given the `on_status` callback the bridge needs."""
@@ -122,9 +123,8 @@ class EventBridge:
         self._stream: EventStream | None = None
         self._valid_until = 0.0  # monotonic: our lease surely lasts until then
         self._written_until = 0.0  # wall: everything received before this is in Redis
-        self._down_since: float | None = None  # wall: upstream lost (for reconnect gaps)
         self._failover_from: float | None = None
-        self._gaps: deque[Gap] = deque()
+        self._gaps: deque[BridgeGap] = deque()
         self._term: TaskGroup | None = None
         self._send: Any = None
         self._writing = False
@@ -248,7 +248,6 @@ class EventBridge:
         self.stats.step_downs += 1
         self._stream = None
         self._send = None
-        self._down_since = None
         self._gaps.clear()
         try:
             await self._lease.release(self._seen())
@@ -324,22 +323,20 @@ class EventBridge:
         now = time.time()
         if status.state is StreamState.CONNECTED:
             if self._failover_from is not None:
-                self._gap(Gap.between(_dt(self._failover_from), _dt(now), "leader change"))
+                self._gap(BridgeGap.between(_dt(self._failover_from), _dt(now), "leader change"))
                 self._failover_from = None
-            elif self._down_since is not None:
-                self._gap(Gap.between(_dt(self._down_since), _dt(now), "reconnect"))
-            self._down_since = None
+            elif status.gap is not None:  # the stream's own record: last byte to first byte
+                gap = status.gap
+                self._gap(BridgeGap(gap.started_at, gap.ended_at, gap.seconds, "reconnect"))
             self._last_bytes = self._stream.stats.bytes if self._stream else 0
             if self._idle():
                 self._written_until = max(self._written_until, now)
             if self._renew_now is not None:
                 self._renew_now.set()
-        elif status.state is StreamState.RECONNECTING and self._down_since is None:
-            self._down_since = self._written_until or now
         if self._on_status_cb is not None:
             self._on_status_cb(status)
 
-    def _gap(self, gap: Gap) -> None:
+    def _gap(self, gap: BridgeGap) -> None:
         """Queue a gap marker in order with the events (kept aside if the queue is full)."""
         try:
             self._send.send_nowait((gap, time.time()))
@@ -366,8 +363,10 @@ class EventBridge:
         held = list(self._gaps)
         self._gaps.clear()
         triples = [encode_gap(gap) for gap in held]
-        triples += [encode_gap(x) if isinstance(x, Gap) else encode_event(x) for x, _ in batch]
-        gaps = len(held) + sum(isinstance(x, Gap) for x, _ in batch)
+        triples += [
+            encode_gap(x) if isinstance(x, BridgeGap) else encode_event(x) for x, _ in batch
+        ]
+        gaps = len(held) + sum(isinstance(x, BridgeGap) for x, _ in batch)
         seen = _iso(max(self._written_until, batch[-1][1] if batch else 0.0))
         args: list[Any] = [self._lease.holder or "", self.maxlen, seen]
         for triple in triples:

@@ -21,6 +21,11 @@ live worker holds an entry (handling time + its read-ahead of `count` entries), 
 live worker's entries are reclaimed too (duplicates, not losses). A worker restarted
 under the same name first re-reads its own pending entries.
 
+**As an `EventSource`** (`EventHub(lambda: bridge.consume(..., include_gaps=False))`):
+`state`, `statistics()` (events, gaps, `last_gap`) and `aclose()` from any task, which
+ends a pending `__anext__` at once. With `include_gaps=False` gap markers are not yielded,
+only counted in `statistics()` (which is where the hub reads them).
+
 **Redis failures**: a consumer never raises on an unreachable Redis; it retries with a
 jittered backoff (50 ms to 2 s) until Redis answers. If the group vanished (a Redis
 restarted without persistence), it is created again from the start of the stream, and
@@ -41,8 +46,9 @@ import anyio
 from attrs import define
 from redis.exceptions import RedisError, ResponseError
 
+from ..streaming import StreamState, StreamStats
 from ._compat import REDIS_DOWN, REDIS_FAILURES, require_asyncio, text
-from ._entries import BridgeEvent, Gap, decode_entry, gap_event
+from ._entries import BridgeEvent, BridgeGap, decode_entry, gap_event
 from ._errors import DistributedError
 from ._limiter import redis_backoff
 
@@ -77,6 +83,7 @@ class BridgeConsumer:
         claim_every: float | None = None,
         start: str = "0",
         auto_ack: bool = True,
+        include_gaps: bool = True,
         op_timeout: float = 5.0,
     ):
         self.stream = stream
@@ -88,6 +95,7 @@ class BridgeConsumer:
         self.claim_every = claim_every if claim_every is not None else min_idle / 2
         self.start = start
         self.auto_ack = auto_ack
+        self.include_gaps = include_gaps
         self.op_timeout = op_timeout
         self.stats = ConsumerStatistics()
         self._redis = redis
@@ -101,6 +109,8 @@ class BridgeConsumer:
         self._last_entry_ms = 0
         self._ready = False
         self._closed = False
+        self._scope: anyio.CancelScope | None = None
+        self._stream_stats = StreamStats()
 
     def __repr__(self) -> str:
         return f"<BridgeConsumer {self.group}/{self.name} on {self.stream} {self.stats}>"
@@ -126,22 +136,60 @@ class BridgeConsumer:
 
     async def __anext__(self) -> BridgeEvent:
         require_asyncio("BridgeConsumer")
-        if self._closed:
-            raise StopAsyncIteration
         if self._last is not None:
             self._acks.append(self._last)
             self._last = None
-        while not self._buffer:
-            await self._fill()
-        event = self._buffer.popleft()
-        if event.entry_id:
-            if self.auto_ack:
-                self._last = event.entry_id
-            self._last_entry_ms = max(self._last_entry_ms, _ms_of(event.entry_id))
-        self.stats.delivered += 1
-        if event.gap is not None:
-            self.stats.gaps += 1
-        return event
+        while True:
+            event = await self._next_entry()
+            if event is None:
+                raise StopAsyncIteration
+            if event.entry_id:
+                if self.auto_ack:
+                    self._last = event.entry_id
+                self._last_entry_ms = max(self._last_entry_ms, _ms_of(event.entry_id))
+            if event.gap is not None:
+                self._count_gap(event.gap)
+                if not self.include_gaps:
+                    continue
+            self.stats.delivered += 1
+            return event
+
+    async def _next_entry(self) -> BridgeEvent | None:
+        """The next entry, or None once closed (`aclose` from another task ends a wait)."""
+        if self._closed:
+            return None
+        if not self._buffer:
+            self._scope = anyio.CancelScope()
+            try:
+                with self._scope:
+                    while not self._buffer:
+                        await self._fill()
+            finally:
+                self._scope = None
+        if self._closed or not self._buffer:
+            return None
+        return self._buffer.popleft()
+
+    def _count_gap(self, gap: BridgeGap) -> None:
+        self.stats.gaps += 1
+        self._stream_stats.gaps += 1
+        self._stream_stats.gap_seconds += gap.seconds
+        self._stream_stats.last_gap = gap
+
+    @property
+    def state(self) -> StreamState:
+        """CONNECTED while Redis answers, RECONNECTING while it does not (the hub's view)."""
+        if self._closed:
+            return StreamState.CLOSED
+        if not self._ready and self.stats.groups_created == 0:
+            return StreamState.IDLE
+        return StreamState.RECONNECTING if self._failures else StreamState.CONNECTED
+
+    def statistics(self) -> StreamStats:
+        """The `EventSource` counters: events delivered and the gaps seen in the stream."""
+        stats = self._stream_stats
+        stats.events = self.stats.delivered
+        return stats
 
     async def ack(self, *events: BridgeEvent | str) -> None:
         """Acknowledge entries now (for `auto_ack=False`; harmless otherwise)."""
@@ -154,6 +202,8 @@ class BridgeConsumer:
         if self._closed:
             return
         self._closed = True
+        if self._scope is not None:
+            self._scope.cancel()  # a read in flight: its entries stay pending, reclaimable
         if self._last is not None:
             self._acks.append(self._last)
             self._last = None
@@ -273,7 +323,7 @@ class BridgeConsumer:
         if not self._last_entry_ms:
             return
         started = datetime.fromtimestamp(self._last_entry_ms / 1000, timezone.utc)
-        gap = Gap.between(started, datetime.now(timezone.utc), "redis reset")
+        gap = BridgeGap.between(started, datetime.now(timezone.utc), "redis reset")
         self._buffer.appendleft(gap_event(gap))
         self._last_entry_ms = 0
 

@@ -11,7 +11,7 @@ Every entry has four fields:
 A consumer gets each entry as a `BridgeEvent`: an `Event` (so anything that reads events
 reads these) plus `entry_id` (the stream id, for de-duplication: delivery is at least
 once), `fence`, `redelivered`, and `gap`. A gap marker arrives as a `BridgeEvent` named
-`GAP_EVENT` whose `gap` holds the `Gap`; check `event.gap is not None` (or `is_gap`).
+`GAP_EVENT` whose `gap` holds the `BridgeGap`; check `event.gap is not None` (or `is_gap`).
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ import attrs
 
 from ..models._base import parse_datetime
 from ..models.events import Event
+from ..streaming import Gap
 from ._compat import text
 
 __all__ = [
     "GAP_EVENT",
     "BridgeEvent",
-    "Gap",
+    "BridgeGap",
     "decode_entry",
     "encode_event",
     "encode_gap",
@@ -42,8 +43,8 @@ GAP_EVENT = "particle_async/gap"
 
 
 @attrs.frozen
-class Gap:
-    """Time during which events may have been published and never seen upstream.
+class BridgeGap(Gap):
+    """A stream `Gap` with why it happened, as the bridge records it in the stream.
 
     Particle's event stream has no ids and no replay, so whatever was published while no
     leader was connected is lost for good; a gap says when, so a worker can re-read state
@@ -53,13 +54,11 @@ class Gap:
     gone: Redis lost its data, and with it the entries not yet read).
     """
 
-    started_at: datetime
-    ended_at: datetime
-    seconds: float
     reason: str = "reconnect"
 
     @classmethod
-    def between(cls, started_at: datetime, ended_at: datetime, reason: str) -> Gap:
+    def between(cls, started_at: datetime, ended_at: datetime, reason: str) -> BridgeGap:
+        """The gap from `started_at` to `ended_at` (never negative)."""
         seconds = max(0.0, (ended_at - started_at).total_seconds())
         return cls(started_at, ended_at, seconds, reason)
 
@@ -71,7 +70,7 @@ class BridgeEvent(Event):
     entry_id: str = ""
     fence: int = 0
     redelivered: bool = False
-    gap: Gap | None = None
+    gap: BridgeGap | None = None
 
     @property
     def is_gap(self) -> bool:
@@ -97,7 +96,7 @@ def encode_event(event: Event) -> tuple[str, str, str]:
     return "e", event.name, json.dumps(envelope, separators=(",", ":"))
 
 
-def encode_gap(gap: Gap) -> tuple[str, str, str]:
+def encode_gap(gap: BridgeGap) -> tuple[str, str, str]:
     payload = {
         "started_at": gap.started_at.isoformat(),
         "ended_at": gap.ended_at.isoformat(),
@@ -107,15 +106,17 @@ def encode_gap(gap: Gap) -> tuple[str, str, str]:
     return "g", "", json.dumps(payload, separators=(",", ":"))
 
 
-def _decode_gap(payload: Mapping[str, Any]) -> Gap | None:
+def _decode_gap(payload: Mapping[str, Any]) -> BridgeGap | None:
     started = parse_datetime(payload.get("started_at"))
     ended = parse_datetime(payload.get("ended_at"))
     if started is None or ended is None:
         return None
-    return Gap(started, ended, float(payload.get("seconds") or 0.0), str(payload.get("reason")))
+    return BridgeGap(
+        started, ended, float(payload.get("seconds") or 0.0), str(payload.get("reason"))
+    )
 
 
-def gap_event(gap: Gap, entry_id: str = "", fence: int = 0) -> BridgeEvent:
+def gap_event(gap: BridgeGap, entry_id: str = "", fence: int = 0) -> BridgeEvent:
     """A gap as the event a consumer yields."""
     _, _, payload = encode_gap(gap)
     return BridgeEvent(name=GAP_EVENT, data=payload, entry_id=entry_id, fence=fence, gap=gap)
