@@ -75,7 +75,9 @@ DEFAULT_CLIENT = "particle"
 """The OAuth client id and secret the docs give for single-user scripts."""
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 """The largest decoded body we read (firmware binaries are ~1 MB; a report a few MB)."""
-_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Re-sent without being told. A PUT or DELETE is re-sent only when its call site says
+`idempotent=True` (each one does: tests/docs/test_idempotency.py checks)."""
 _BASE_HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
 
 TimeoutTypes = float | httpx.Timeout | None | NotGiven
@@ -233,8 +235,9 @@ class Transport:
     ) -> Any:
         """Send with rate limiting and retries; return decoded JSON (or bytes/response).
 
-        `idempotent` defaults from the method (POST is not); pass False for PUTs that
-        act on a device (flash) so they are never re-sent after reaching the server.
+        `idempotent`: whether re-sending after a lost answer is harmless. GET, HEAD and
+        OPTIONS are; anything else is sent once unless the caller declares it (a PUT that
+        flashes a device must never run twice).
         `progress(sent, total)` is called as an upload's body goes out (multipart files).
         """
         request = self.build_request(
@@ -250,7 +253,7 @@ class Transport:
         )
         if progress is not None:
             request.stream = _ProgressStream(request, progress)
-        safe = method.upper() in _IDEMPOTENT_METHODS if idempotent is None else idempotent
+        safe = method.upper() in _SAFE_METHODS if idempotent is None else idempotent
         response = await self.send(request, idempotent=safe)
         _endpoint.set(f"{method} {path}")
         return _decode(response, expect)

@@ -19,7 +19,7 @@ from rich.text import Text
 
 from .. import Event, Particle
 from ..streaming import Consumer
-from ._render import device_table, event_table
+from ._render import event_table, print_devices
 
 __all__ = ["run_demo"]
 
@@ -59,7 +59,7 @@ def _populate(fake: Any) -> str:
 
 async def _tour(cloud: Particle, seconds: float, console: Console, device_id: str | None) -> None:
     devices = await cloud.devices.list()
-    console.print(device_table(devices))
+    print_devices(console, devices)
     target = device_id or (devices[0].id if devices else None)
     if target is not None and device_id is not None:
         value = await cloud.devices.get_variable(target, "temperature")

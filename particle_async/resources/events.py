@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import httpx
 
-from .._transport import DEFAULT, TimeoutTypes, Transport
+from .._transport import Transport
 from ..streaming import (
     EventHub,
     EventStream,
@@ -39,11 +39,13 @@ class Events(Resource):
         private: bool = True,
         ttl: int | None = None,
         product: ProductId | None = None,
-        timeout: TimeoutTypes = DEFAULT,
     ) -> bool:
         """Publish an event as the API user (`coreid` "api"); with `product=`, to a product.
 
+        Endpoint: `POST /v1/devices/events` (or `/v1/products/:product/events`).
+
         Never re-sent once it may have reached the cloud: subscribers would see it twice.
+        Returns True when the cloud accepted it.
         """
         body = drop_none({"name": name, "data": data, "private": private, "ttl": ttl})
         answer = await self._transport.request(
@@ -51,7 +53,6 @@ class Events(Resource):
             scoped(product, "devices/events"),
             json_body=body,
             idempotent=False,
-            timeout=timeout,
         )
         return ok(answer)
 
@@ -69,8 +70,19 @@ class Events(Resource):
     ) -> EventStream:
         """A reconnecting stream of events whose name starts with `prefix`.
 
-        Scope: your devices by default; `device=`, `product=` (and both), `org=`, or
-        `public=True` for the public firehose. Use `async with ... as stream` (connects at
+        Endpoints (`GET`, answered as `text/event-stream`), by scope:
+
+        - your devices (the default): `/v1/devices/events/:name`
+        - `device=`: `/v1/devices/:deviceId/events/:name`
+        - `product=`: `/v1/products/:product/events/:name`, and with `device=`
+          `/v1/products/:product/devices/:deviceId/events/:name`
+        - `org=`: `/v1/orgs/:org/events/:name` (with `device=` or `product=`:
+          `/v1/orgs/:org/devices/:deviceId/events/:name`,
+          `/v1/orgs/:org/products/:product/events/:name`)
+        - `public=True`, the public firehose: `GET /v1/events/:name`
+
+        Raises (at connect, from `async with` or the first read): `UnauthorizedError`,
+        `ForbiddenError` or `NotFoundError`, which end the stream; other failures reconnect. Use `async with ... as stream` (connects at
         once, so a bad token raises there) or plain `async for`, then `aclose()`.
         Options (`idle_timeout=`, `backoff=`, `malformed=`, ...) are `StreamOptions` fields.
         """

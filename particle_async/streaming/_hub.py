@@ -45,7 +45,9 @@ YIELD_EVERY = 32
 
 
 class Overflow(str, enum.Enum):
-    """What a consumer's full queue does with one more event."""
+    """What a hub consumer does when its queue is full: drop the oldest queued event, drop the
+    incoming one, or end the consumer with `ConsumerOverflowError`.
+    """
 
     DROP_OLDEST = "drop_oldest"
     DROP_NEWEST = "drop_newest"
@@ -58,7 +60,16 @@ class ConsumerOverflowError(StreamError):
 
 @define
 class ConsumerStats:
-    """One consumer's counters; `gaps` are the upstream's outages since it joined."""
+    """Counters of one hub consumer.
+
+    Attributes:
+        delivered: events handed to the reader.
+        dropped: events lost to the overflow policy.
+        high_water: the longest the queue has been.
+        gaps: upstream outages since it joined (events in them reached no one).
+        gap_seconds: the total length of those outages.
+        last_gap: the most recent outage, if any.
+    """
 
     delivered: int = 0
     dropped: int = 0
@@ -70,7 +81,16 @@ class ConsumerStats:
 
 @frozen
 class HubStatistics:
-    """A snapshot of a hub: what came in, how many read it, what the upstream says."""
+    """A snapshot of a hub: what came in, how many read it, what the upstream says.
+
+    Attributes:
+        state: the hub's state (see `EventHub.state`).
+        events_in: events read from the upstream.
+        consumers: consumers attached now.
+        delivered: events handed to the attached consumers' readers.
+        dropped: events the attached consumers lost to their overflow policy.
+        source: the upstream's counters, once started.
+    """
 
     state: StreamState
     events_in: int
@@ -103,7 +123,7 @@ class Consumer:
 
     @property
     def queued(self) -> int:
-        """Events waiting to be read."""
+        """How many events wait in this consumer's queue."""
         return len(self._queue)
 
     @property
@@ -113,7 +133,8 @@ class Consumer:
 
     # Called by the hub's pump; never blocks.
     def offer(self, event: Event) -> None:
-        """Queue `event`, applying the overflow policy when the queue is full."""
+        """Queue an event for this consumer without waiting, applying the overflow policy
+        (called by the hub)."""
         if self._ended:
             return
         queue = self._queue
@@ -254,7 +275,7 @@ class EventHub:
         return consumer
 
     def remove(self, consumer: Consumer) -> None:
-        """Detach `consumer` (it stops receiving events); O(1)."""
+        """Detach a consumer (it stops receiving events); O(1); removing one twice is harmless."""
         if consumer in self._consumers:
             del self._consumers[consumer]
             self._snapshot = None

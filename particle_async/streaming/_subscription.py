@@ -45,6 +45,7 @@ from ..models.events import Event
 from ._backoff import Backoff
 from ._convert import to_event
 from ._decoder import RawEvent, SSEDecoder
+from ._idle import IdleWatch
 from ._status import Gap, StreamOptions, StreamState, StreamStats, StreamStatus
 
 __all__ = ["EventStream", "MalformedEventError"]
@@ -201,6 +202,7 @@ class EventStream:
 
     @property
     def closed(self) -> bool:
+        """Whether `aclose()` was called (or the context exited)."""
         return self._closed
 
     # -- the loop --------------------------------------------------------------------
@@ -238,10 +240,7 @@ class EventStream:
             if event is not None:
                 return event
             await self._ensure_connected()
-            chunk = await self._read_chunk()
-            if chunk is None:
-                continue
-            self._feed(chunk)
+            await self._read()
 
     async def _ensure_connected(self) -> None:
         while self._response is None:
@@ -324,25 +323,38 @@ class EventStream:
         stats.last_gap = gap
         return gap
 
-    async def _read_chunk(self) -> bytes | None:
-        """The next bytes, or None when the connection ended (and was dropped).
+    async def _read(self) -> None:
+        """Read until an event is pending, or drop the connection and say why.
 
-        The deadline is `idle_timeout` after the last progress, not after the last
-        byte: a server trickling a byte a second without ever ending a line is dead.
+        Dead-stream detection is about progress: `idle_timeout` after the last complete
+        line (not the last byte: a server trickling a byte a second without ever ending
+        a line is dead). One `IdleWatch` per read loop, not a timer per chunk, so an
+        idle stream's keep-alives cost one timestamp each.
         """
-        assert self._chunks is not None
-        with anyio.CancelScope(deadline=self._progress_at + self.options.idle_timeout) as scope:
+        chunks = self._chunks
+        assert chunks is not None
+        reason = "server closed the stream"
+        with anyio.CancelScope() as scope:
+            watch = IdleWatch(scope, self._progress_deadline)
             try:
-                return await self._chunks.__anext__()
+                while not self._pending:
+                    chunk = await chunks.__anext__()
+                    self._feed(chunk)
+                    watch.progressed()
+                return
             except StopAsyncIteration:
-                reason = "server closed the stream"
+                pass
             except (httpx.HTTPError, httpx.StreamError) as exc:
                 reason = f"network error: {type(exc).__name__}"
+            finally:
+                watch.stop()
         if scope.cancelled_caught:
             self._stats.idle_timeouts += 1
             reason = f"no progress for {self.options.idle_timeout:g}s (idle timeout)"
         await self._connection_lost(reason)
-        return None
+
+    def _progress_deadline(self) -> float:
+        return self._progress_at + self.options.idle_timeout
 
     async def _connection_lost(self, reason: str) -> None:
         self._lost_at = self._last_byte_at

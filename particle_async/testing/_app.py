@@ -282,6 +282,7 @@ class Faults:
         self._streams.send_raw(data.encode() if isinstance(data, str) else data)
 
     def reset(self) -> None:
+        """Clear every injected failure, the latency and any stall of the streams."""
         with self._lock:
             self._failures.clear()
         self.latency = 0.0

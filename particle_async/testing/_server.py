@@ -37,6 +37,7 @@ from ._state import (
     new_id,
     new_token,
 )
+from ._webhooks import Webhooks
 
 logger = logging.getLogger("particle_async.testing")
 
@@ -108,6 +109,7 @@ class Simulation:
         self._future: concurrent.futures.Future[None] | None = None
 
     def start(self, loop: asyncio.AbstractEventLoop) -> Simulation:
+        """Start publishing on the fake's event loop (thread-safe); returns the simulation."""
         self._future = asyncio.run_coroutine_threadsafe(self.run(), loop)
         self._future.add_done_callback(self._report)
         return self
@@ -127,6 +129,7 @@ class Simulation:
 
     @property
     def done(self) -> bool:
+        """Whether the publishing task has finished (its `count` reached, stopped, or failed)."""
         return self._future is not None and self._future.done()
 
     def _payload(self, i: int) -> str:
@@ -160,7 +163,8 @@ class FakeCloud:
     `rate_limit` is requests per second per client address (None: unlimited);
     `keepalive_interval` is the silence after which streams send `:\\n\\n`;
     `stream_queue_size` bounds each stream's backlog (overflow is dropped and counted);
-    `clock` is the rate limiter's time source, injectable so tests can move time.
+    `clock` is the time source of the rate limiter and of webhook rate caps and retries,
+    injectable so tests can move time (a `ManualClock` also wakes waiting webhooks).
     """
 
     def __init__(
@@ -172,7 +176,8 @@ class FakeCloud:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._streams = StreamRegistry(stream_queue_size)
-        self._state = CloudState(sink=self._streams.dispatch)
+        self._state = CloudState(sink=self._publish)
+        self.webhooks = Webhooks(self._state, clock)  # deliveries, stats, rate cap, retries
         self._limiter = SlidingWindowLimiter(rate_limit, clock)
         self.faults = Faults(self._streams)
         self._services = Services(self._state, self._streams, keepalive_interval)
@@ -220,6 +225,7 @@ class FakeCloud:
             return
         for simulation in self._simulations:
             simulation.stop()
+        self.webhooks.stop()
         self._streams.end_all(Ending.CLOSED, close=True)
         server, loop = self._server, self._loop
         if server is not None and loop is not None and server.exit_requested is not None:
@@ -263,6 +269,7 @@ class FakeCloud:
         assert self._sock is not None
         self._loop = asyncio.get_running_loop()
         self._streams.loop = self._loop
+        self.webhooks.start(self._loop)
         await self._server.serve(sockets=[self._sock])
 
     def __enter__(self) -> FakeCloud:
@@ -291,12 +298,14 @@ class FakeCloud:
 
     @property
     def port(self) -> int:
+        """The port the server listens on (raises `RuntimeError` before `start()`)."""
         if self._port is None:
             raise RuntimeError("FakeCloud is not started")
         return self._port
 
     @property
     def base_url(self) -> str:
+        """`http://127.0.0.1:<port>`: pass it to `Particle(base_url=...)`."""
         return f"http://127.0.0.1:{self.port}"
 
     @property
@@ -306,6 +315,7 @@ class FakeCloud:
 
     @property
     def rate_limit(self) -> int | None:
+        """The fake's requests-per-second limit per client, or None when it does not limit."""
         return self._limiter.limit
 
     @rate_limit.setter
@@ -315,6 +325,7 @@ class FakeCloud:
     # -- state ---------------------------------------------------------------------------
 
     def add_user(self, username: str, password: str) -> FakeUser:
+        """Create another user that can log in with `username` and `password`."""
         return self._state.add_user(username, password)
 
     def add_device(
@@ -366,6 +377,7 @@ class FakeCloud:
     def add_org(
         self, slug: str, name: str | None = None, *, members: list[FakeUser | str] | None = None
     ) -> FakeOrg:
+        """Create an organization `slug` with `members` (default: the main user); returns it."""
         team = {self._username(m) for m in members or [self.user]}
         return self._state.add_org(FakeOrg(id=new_id(), slug=slug, name=name or slug, members=team))
 
@@ -397,6 +409,7 @@ class FakeCloud:
 
     @property
     def devices(self) -> list[FakeDevice]:
+        """Every device in the fake cloud, of every user and product."""
         return self._state.all_devices()
 
     def _username(self, who: FakeUser | str | None) -> str:
@@ -405,6 +418,11 @@ class FakeCloud:
         return who if isinstance(who, str) else who.username
 
     # -- events --------------------------------------------------------------------------
+
+    def _publish(self, event: FakeEvent) -> None:
+        """Every published event: to the open streams, then to the webhooks it triggers."""
+        self._streams.dispatch(event)
+        self.webhooks.dispatch(event)
 
     def publish(
         self,
@@ -465,6 +483,7 @@ class FakeCloud:
 
     @property
     def open_streams(self) -> int:
+        """How many event-stream connections are open right now."""
         return self._streams.count
 
     @property

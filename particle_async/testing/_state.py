@@ -151,9 +151,11 @@ class FakeDevice:
 
     @property
     def cellular(self) -> bool:
+        """Whether the device's platform is a cellular one (Electron, Boron, B SoM, ...)."""
         return self.platform_id in CELLULAR_PLATFORMS
 
     def set_variable(self, name: str, value: VariableValue) -> None:
+        """Set (or add) a variable; the next read returns the new value."""
         with self._cloud.lock:
             self.variables[name] = value
 
@@ -189,6 +191,7 @@ class FakeDevice:
         self.publish("spark/status", "offline")
 
     def go_online(self) -> None:
+        """Bring the device online, publishing `spark/status` `online` as the cloud does."""
         with self._cloud.lock:
             self.online = True
             self.last_handshake_at = utcnow()
