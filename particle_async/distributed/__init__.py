@@ -5,7 +5,7 @@
   appended to a Redis Stream, consumed by a consumer group of workers, at least once.
 
 asyncio only: redis-py's client has no trio support (calls on trio raise
-`UnsupportedBackendError`). See docs/DISTRIBUTED.md.
+`UnsupportedBackendError`). See docs/distributed.md.
 """
 
 from ._bridge import BridgeStatistics, EventBridge, StreamFactory
