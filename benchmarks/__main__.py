@@ -14,10 +14,10 @@ import platform
 import sys
 import time
 
-from . import fanout, many, reconnect, request, stream
+from . import distributed, fanout, many, reconnect, request, stream
 from ._server import LoopbackServer
 
-NAMES = ("stream", "fanout", "many", "reconnect", "request")
+NAMES = ("stream", "fanout", "many", "reconnect", "request", "distributed")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
                 reconnect.run(drops=5 if quick else 20)
             elif name == "request":
                 request.run(quick=quick)
+            elif name == "distributed":
+                distributed.run(server, quick=quick)
     print(f"\ntotal {time.perf_counter() - started:.1f} s")
     return 0
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import httpx
@@ -17,6 +17,9 @@ from ..streaming import (
     stream_path,
 )
 from ._base import ProductId, Resource, drop_none, ok, scoped
+
+if TYPE_CHECKING:
+    from ..distributed import EventBridge
 
 __all__ = ["Events"]
 
@@ -97,3 +100,22 @@ class Events(Resource):
     def hub(self, prefix: str = "", **subscribe_args: Any) -> EventHub:
         """One upstream subscription fanned out to many consumers: `hub.subscribe(prefix)`."""
         return EventHub(lambda: self.subscribe(prefix, **subscribe_args))
+
+    def bridge(
+        self, redis: Any, name: str, prefix: str = "", *, subscribe: Any = None, **options: Any
+    ) -> EventBridge:
+        """One upstream for a fleet, on Redis (the `[redis]` extra): see `EventBridge`.
+
+        Every worker calls this with the same `name`; one leader subscribes to `prefix`
+        (with `subscribe=` a dict of `subscribe()` arguments) and feeds a Redis Stream
+        that each worker reads with `bridge.consume(group, worker_name)`.
+        """
+        from ..distributed import EventBridge
+
+        args = dict(subscribe or {})
+        return EventBridge(
+            redis,
+            name=name,
+            stream_factory=lambda on_status: self.subscribe(prefix, on_status=on_status, **args),
+            **options,
+        )
