@@ -8,6 +8,8 @@ Adding a benchmark: a module `benchmarks/<name>.py` with `run(ctx: Context) -> N
 BENCHMARKS (and in DEFAULT if it should run when no names are given). `ctx` gives the
 options, the sides to measure (`ctx.sides`), the loopback server (`ctx.server`), child
 processes on a side's library (`_harness.run_child`) and summary rows (`ctx.add`).
+A module whose `run` takes `(server, *, quick)` instead (the older form, e.g.
+`distributed`) is run in this process, on this tree's library only.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import importlib
+import inspect
 import os
 import platform
 import sys
@@ -34,8 +37,18 @@ BENCHMARKS: dict[str, str] = {
     "construct": "benchmarks.construct",
     "reconnect": "benchmarks.reconnect",
     "limiter": "benchmarks.limiter",
+    "distributed": "benchmarks.distributed",
 }
-DEFAULT = ["stream", "fanout", "many", "request", "construct", "reconnect", "limiter"]
+DEFAULT = [
+    "stream",
+    "fanout",
+    "many",
+    "request",
+    "construct",
+    "reconnect",
+    "limiter",
+    "distributed",
+]
 
 PACKAGES = ("httpx", "httpx-sse", "anyio", "orjson", "aiohttp", "aiohttp-sse-client", "uvicorn")
 
@@ -114,6 +127,17 @@ def _print_summary(ctx: Context) -> None:
         table.row(*cells)
 
 
+def _run(module: ModuleType, ctx: Context) -> None:
+    """`run(ctx)`, or the older `run(server, *, quick)` (this tree's library only)."""
+    parameters = list(inspect.signature(module.run).parameters)
+    if parameters[:1] == ["ctx"]:
+        module.run(ctx)
+        return
+    if len(ctx.sides) > 1:
+        print(f"\n(`{module.__name__}` measures this tree's library only: no before side)")
+    module.run(ctx.server, quick=ctx.quick)
+
+
 def main(argv: list[str] | None = None) -> int:
     modules = _modules()
     parser = _parser(modules)
@@ -133,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for name in names:
             began = time.perf_counter()
-            modules[name].run(ctx)
+            _run(modules[name], ctx)
             print(f"   ({name}: {time.perf_counter() - began:.1f} s)")
     finally:
         ctx.close()

@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import anyio
 import httpx
 
 from ._clock import Clock
@@ -193,6 +194,7 @@ class Particle:
 
     @property
     def closed(self) -> bool:
+        """True once `aclose()` ran (on this client or the one it was derived from)."""
         return self._state.closed
 
     def use_token(self, token: str) -> None:
@@ -235,166 +237,223 @@ class Particle:
         if self._state.closed:
             return
         self._state.closed = True
-        for stream in list(self._state.streams):
-            await stream.aclose()
-        if self._stream_http is not None and self._owns_stream_http:
-            await self._stream_http.aclose()
-        if self._owns_http:
-            await self._http.aclose()
+        self._state.cancel_calls()
+        # Shielded: a task cancelled while it leaves `async with Particle(...)` (Ctrl-C,
+        # an app shutting down) must still release every connection. Bounded, as each
+        # step is: a stream's reader lets go as soon as its own scope is cancelled.
+        with anyio.CancelScope(shield=True):
+            for stream in list(self._state.streams):
+                await stream.aclose()
+            if self._stream_http is not None and self._owns_stream_http:
+                await self._stream_http.aclose()
+            if self._owns_http:
+                await self._http.aclose()
 
     # Resources: created on first use, one instance per client.
     @cached_property
     def devices(self) -> Devices:
+        """Devices: list, get, claim, rename, ping, signal, variables, functions, protection."""
+
         from .resources.devices import Devices
 
         return Devices(self._transport)
 
     @cached_property
     def events(self) -> Events:
+        """Events: publish, subscribe to a stream (`subscribe`), fan one stream out (`hub`)."""
+
         from .resources.events import Events
 
         return Events(self._transport, self.stream_http)
 
     @cached_property
     def tokens(self) -> Tokens:
+        """Access tokens: create (password, client, customer, refresh grants), list, revoke."""
+
         from .resources.tokens import Tokens
 
         return Tokens(self._transport)
 
     @cached_property
     def user(self) -> Users:
+        """The account behind the token: profile, username, password, sign-up, deletion."""
+
         from .resources.user import Users
 
         return Users(self._transport)
 
     @cached_property
     def files(self) -> Files:
+        """Download a file by its URL (library archives, usage reports), like `downloadFile`."""
+
         from .resources.files import Files
 
         return Files(self._transport)
 
     @cached_property
     def oauth_clients(self) -> OAuthClients:
+        """OAuth clients of your account or a product: create, list, update, delete."""
+
         from .resources.oauth_clients import OAuthClients
 
         return OAuthClients(self._transport)
 
     @cached_property
     def mfa(self) -> Mfa:
+        """Multi-factor authentication: enrol, confirm, disable, and the MFA login step."""
+
         from .resources.mfa import Mfa
 
         return Mfa(self._transport)
 
     @cached_property
     def customers(self) -> Customers:
+        """A product's customers: create, list, set passwords, delete, customer tokens."""
+
         from .resources.customers import Customers
 
         return Customers(self._transport)
 
     @cached_property
     def organizations(self) -> Organizations:
+        """The organizations you belong to and their products."""
+
         from .resources.organizations import Organizations
 
         return Organizations(self._transport)
 
     @cached_property
     def team(self) -> Team:
+        """Team members and API users of a product or an organization."""
+
         from .resources.team import Team
 
         return Team(self._transport)
 
     @cached_property
     def diagnostics(self) -> Diagnostics:
+        """Device vitals (remote diagnostics), with a refresh-and-wait helper."""
+
         from .resources.diagnostics import Diagnostics
 
         return Diagnostics(self._transport)
 
     @cached_property
     def sims(self) -> Sims:
+        """SIM cards: list, import, activate, deactivate, release, data usage, status checks."""
+
         from .resources.sims import Sims
 
         return Sims(self._transport)
 
     @cached_property
     def usage(self) -> Usage:
+        """Service agreements, usage reports and usage notices, yours or an org's."""
+
         from .resources.usage import Usage
 
         return Usage(self._transport)
 
     @cached_property
     def location(self) -> Location:
+        """Where a product's asset trackers are, or have been."""
+
         from .resources.location import Location
 
         return Location(self._transport)
 
     @cached_property
     def configuration(self) -> Configuration:
+        """Product and per-device configuration (Tracker-style) and their JSON Schemas."""
+
         from .resources.configuration import Configuration
 
         return Configuration(self._transport)
 
     @cached_property
     def device_groups(self) -> DeviceGroups:
+        """A product's device groups, who is in them, and what a release would update."""
+
         from .resources.device_groups import DeviceGroups
 
         return DeviceGroups(self._transport)
 
     @cached_property
     def products(self) -> Products:
+        """Products, their fleet-health metrics, and their devices (`products.devices`)."""
+
         from .resources.products import Products
 
         return Products(self._transport)
 
     @cached_property
     def firmware(self) -> Firmware:
+        """Compile sources in the cloud, flash devices (source or binary), fetch binaries."""
+
         from .resources.firmware import Firmware
 
         return Firmware(self._transport)
 
     @cached_property
     def product_firmware(self) -> ProductFirmware:
+        """A product's firmware: upload, list, edit, release, download, delete."""
+
         from .resources.product_firmware import ProductFirmware
 
         return ProductFirmware(self._transport)
 
     @cached_property
     def device_os(self) -> DeviceOS:
+        """Device OS versions and the build targets you can compile against."""
+
         from .resources.device_os import DeviceOS
 
         return DeviceOS(self._transport)
 
     @cached_property
     def libraries(self) -> Libraries:
+        """Firmware libraries: search, inspect, contribute, publish, delete."""
+
         from .resources.libraries import Libraries
 
         return Libraries(self._transport)
 
     @cached_property
     def integrations(self) -> Integrations:
+        """Webhooks and other integrations, for your account or a product."""
+
         from .resources.integrations import Integrations
 
         return Integrations(self._transport)
 
     @cached_property
     def ledger(self) -> Ledger:
+        """Ledger definitions, their instances (data per scope value) and versions."""
+
         from .resources.ledger import Ledger
 
         return Ledger(self._transport)
 
     @cached_property
     def logic(self) -> Logic:
+        """Logic functions: run JavaScript in the cloud once, or save it with triggers."""
+
         from .resources.logic import Logic
 
         return Logic(self._transport)
 
     @cached_property
     def env_vars(self) -> EnvVars:
+        """Environment variables of your sandbox, a device, a product or an org; rollouts."""
+
         from .resources.env_vars import EnvVars
 
         return EnvVars(self._transport)
 
     @cached_property
     def secrets(self) -> Secrets:
+        """Cloud secrets of your sandbox or an organization, for integrations and Logic."""
+
         from .resources.secrets import Secrets
 
         return Secrets(self._transport)

@@ -24,7 +24,16 @@ T = TypeVar("T")
 
 @frozen
 class Page(Generic[T]):
-    """One page of results and what the API said about the rest."""
+    """One page of results and what the API said about the rest.
+
+    Attributes:
+        items: this page's items.
+        page: this page's number (from 1).
+        per_page: the page size asked for.
+        total_pages: how many pages there are, when the API says.
+        total: how many items match in all, when the API says.
+        has_more: a page follows, when the API says so directly.
+    """
 
     items: list[T]
     page: int
@@ -35,6 +44,7 @@ class Page(Generic[T]):
 
     @property
     def is_last(self) -> bool:
+        """Whether no page follows: from `has_more`, else `total_pages`, else a short page."""
         if self.has_more is not None:
             return not self.has_more
         if self.total_pages is not None:
@@ -107,4 +117,5 @@ class Pager(Generic[T]):
                 yield item
 
     async def collect(self) -> list[T]:
+        """Every item of every remaining page, in one list (fetches lazily until the last page)."""
         return [item async for item in self]

@@ -30,7 +30,14 @@ __all__ = ["Limiter", "RateLimiter", "RateLimiterStatistics"]
 
 @frozen
 class RateLimiterStatistics:
-    """A snapshot for dashboards and tests."""
+    """A snapshot for dashboards and tests.
+
+    Attributes:
+        granted: requests let through so far.
+        waiting: tasks waiting for a slot right now.
+        total_wait: seconds spent waiting, summed over every request.
+        paused_until: when (limiter clock) a 429 pause ends; -inf or the past: not paused.
+    """
 
     granted: int
     waiting: int
@@ -48,11 +55,17 @@ class Limiter(Protocol):
     implementation must be cancel-safe: a cancelled `acquire` takes no slot.
     """
 
-    async def acquire(self) -> None: ...
+    async def acquire(self) -> None:
+        """Return when the caller may send one request; a cancelled wait takes no slot."""
+        ...
 
-    async def pause(self, seconds: float) -> None: ...
+    async def pause(self, seconds: float) -> None:
+        """Hold every caller for `seconds` (a 429's Retry-After, already capped)."""
+        ...
 
-    def statistics(self) -> RateLimiterStatistics: ...
+    def statistics(self) -> RateLimiterStatistics:
+        """A snapshot of the limiter's counters."""
+        ...
 
 
 class RateLimiter:
@@ -125,6 +138,7 @@ class RateLimiter:
         self._paused_until = max(self._paused_until, self._clock.now() + seconds)
 
     def statistics(self) -> RateLimiterStatistics:
+        """A snapshot: requests granted, tasks waiting now, total time waited, the pause end."""
         return RateLimiterStatistics(
             granted=self._granted,
             waiting=self._lock.statistics().tasks_waiting,

@@ -42,7 +42,19 @@ policy can name is reached long before 2⁶²."""
 
 @frozen(kw_only=True)
 class RetryPolicy:
-    """How hard a request tries. `RetryPolicy(max_attempts=1)` disables retrying."""
+    """How hard a request tries. `RetryPolicy(max_attempts=1)` disables retrying.
+
+    Attributes:
+        max_attempts: tries in all, the first included (1: never retry).
+        initial_backoff: seconds before the first retry (jittered), doubling after each.
+        max_backoff: the cap on one backoff delay, in seconds.
+        deadline: seconds that bound the whole call: every attempt, read, back-off and
+            limiter wait (past it: `NetworkTimeoutError`, or `RateLimitedError` when the
+            limiter held the call).
+        respect_retry_after: wait as long as a 429's `Retry-After` says instead of backing off.
+        max_retry_after: the longest `Retry-After` believed, in seconds (`1e9`, `inf` and a
+            date in year 9999 all mean this); it also caps the shared limiter's pause.
+    """
 
     max_attempts: int = 4
     initial_backoff: float = 0.5

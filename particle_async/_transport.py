@@ -36,6 +36,7 @@ from tenacity import (
     stop_before_delay,
 )
 
+from ._body import Body
 from ._clock import Clock, SystemClock
 from ._errors import (
     ClientClosedError,
@@ -75,7 +76,9 @@ DEFAULT_CLIENT = "particle"
 """The OAuth client id and secret the docs give for single-user scripts."""
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 """The largest decoded body we read (firmware binaries are ~1 MB; a report a few MB)."""
-_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Re-sent without being told. A PUT or DELETE is re-sent only when its call site says
+`idempotent=True` (each one does: tests/docs/test_idempotency.py checks)."""
 _BASE_HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
 
 TimeoutTypes = float | httpx.Timeout | None | NotGiven
@@ -106,15 +109,23 @@ class ClientState:
     """What a client and the clients derived from it (`with_options`) share.
 
     `streams` holds every event stream made through the client (weakly), so closing
-    the client ends them, even one that another task is reading at that moment.
+    the client ends them, even one that another task is reading at that moment;
+    `calls` holds the deadline scope of each request in flight, so closing the client
+    cancels those too (they raise `ClientClosedError`), wherever they wait.
     """
 
-    __slots__ = ("closed", "streams", "token")
+    __slots__ = ("calls", "closed", "streams", "token")
 
     def __init__(self, token: Secret | None):
         self.token = token
         self.closed = False
         self.streams: weakref.WeakSet[Any] = weakref.WeakSet()
+        self.calls: set[anyio.CancelScope] = set()
+
+    def cancel_calls(self) -> None:
+        """End every request in flight: each raises `ClientClosedError` at once."""
+        for scope in list(self.calls):
+            scope.cancel()
 
 
 def wrap_transport_error(exc: httpx.HTTPError, request: httpx.Request) -> ParticleError:
@@ -233,8 +244,9 @@ class Transport:
     ) -> Any:
         """Send with rate limiting and retries; return decoded JSON (or bytes/response).
 
-        `idempotent` defaults from the method (POST is not); pass False for PUTs that
-        act on a device (flash) so they are never re-sent after reaching the server.
+        `idempotent`: whether re-sending after a lost answer is harmless. GET, HEAD and
+        OPTIONS are; anything else is sent once unless the caller declares it (a PUT that
+        flashes a device must never run twice).
         `progress(sent, total)` is called as an upload's body goes out (multipart files).
         """
         request = self.build_request(
@@ -250,7 +262,7 @@ class Transport:
         )
         if progress is not None:
             request.stream = _ProgressStream(request, progress)
-        safe = method.upper() in _IDEMPOTENT_METHODS if idempotent is None else idempotent
+        safe = method.upper() in _SAFE_METHODS if idempotent is None else idempotent
         response = await self.send(request, idempotent=safe)
         _endpoint.set(f"{method} {path}")
         return _decode(response, expect)
@@ -263,8 +275,14 @@ class Transport:
         self.check_open()
         deadline = self.retry.deadline
         call = _Call()
-        with anyio.move_on_after(deadline):
-            return await self._send_with_retry(request, idempotent=idempotent, call=call)
+        calls = self.state.calls
+        with anyio.move_on_after(deadline) as scope:
+            calls.add(scope)  # closing the client cancels this scope
+            try:
+                return await self._send_with_retry(request, idempotent=idempotent, call=call)
+            finally:
+                calls.discard(scope)
+        self.check_open()
         if call.waiting_for_limiter:
             raise RateLimitedError(
                 f"the rate limiter would hold this call past its {deadline:g}s deadline",
@@ -413,8 +431,9 @@ class Transport:
         cap = self.max_body_bytes
         parts: list[bytes] = []
         size = 0
+        body = Body(response)
         try:
-            async for chunk in response.aiter_bytes():
+            async for chunk in body:
                 size += len(chunk)
                 if size > cap:
                     raise ResponseDecodeError(
@@ -426,7 +445,7 @@ class Transport:
         except httpx.HTTPError as exc:
             raise wrap_transport_error(exc, response.request) from exc
         finally:
-            await response.aclose()
+            await body.aclose()
         content = b"".join(parts)
         response._content = content  # what `Response.aread()` sets: `.content` works as usual
         return content

@@ -9,7 +9,13 @@ its own hub consumer (a bounded queue, drop-oldest: a slow browser only loses it
 stale events) relayed as `text/event-stream`, with a keep-alive comment after
 `keepalive` seconds of silence. When the browser goes away, the response notices at once
 (it listens for the ASGI disconnect, it does not wait for a failed write) and closes the
-consumer, which frees its queue and removes it from the hub.
+consumer, which frees its queue and removes it from the hub. When the server is asked to
+stop (SIGINT, SIGTERM), every stream ends its response at once (see `lifecycle`).
+
+`GET /` is a small page (`index.html`) that shows the live events through `EventSource`,
+with the connection's status and counters. `cors_origins` lets pages served elsewhere
+use `/events` and the function endpoint. `GET /healthz` answers 503 while the upstream
+is not connected.
 
 `POST /devices/{device_id}/functions/{name}` (JSON body `{"arg": "..."}`, optional) calls
 a device function and answers `{"return_value": <int>}`, with SDK errors mapped to HTTP
@@ -21,13 +27,15 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
-from typing import Any
+import pathlib
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager, nullcontext, suppress
+from typing import Any, Literal
 
 import anyio
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import StreamingResponse
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.types import Receive, Scope, Send
 
@@ -44,13 +52,24 @@ from particle_async import (
 )
 from particle_async.streaming import Consumer, EventHub, StreamState
 
-__all__ = ["EventStreamResponse", "Relays", "create_app", "http_error", "sse_frame"]
+from .lifecycle import Draining, Upstream, drain_on_exit_signals
+
+__all__ = [
+    "EventStreamResponse",
+    "Relays",
+    "cors_origins_from_env",
+    "create_app",
+    "http_error",
+    "sse_frame",
+]
 
 log = logging.getLogger("fastapi_relay")
 
 TOKEN_ENV = "PARTICLE_ACCESS_TOKEN"
 BASE_URL_ENV = "PARTICLE_API_BASE_URL"
 PREFIX_ENV = "RELAY_UPSTREAM_PREFIX"
+CORS_ENV = "RELAY_CORS_ORIGINS"
+PAGE = pathlib.Path(__file__).with_name("index.html")
 KEEPALIVE_SECONDS = 15.0
 MAX_QUEUE = 1000
 RETRY_MS = 3000  # how long a browser's EventSource waits before reconnecting
@@ -59,12 +78,23 @@ RETRY_MS = 3000  # how long a browser's EventSource waits before reconnecting
 # -- SSE framing -------------------------------------------------------------------------
 
 
-def sse_frame(event: Event) -> bytes:
+FrameFormat = Literal["particle", "message"]
+"""`particle`: `event: <name>` frames, as the cloud sends them (a browser listens with
+`addEventListener(name, ...)`); `message`: unnamed frames whose JSON carries the name as
+`event`, so one `onmessage` sees every event (what the page uses)."""
+
+
+def sse_frame(event: Event, frame_format: FrameFormat = "particle") -> bytes:
     """One SSE frame in Particle's own shape, so browser code written for the cloud's
-    stream works unchanged: `event: <name>` and the JSON envelope as `data:`."""
-    name = event.name.replace("\r", " ").replace("\n", " ")  # a name cannot break framing
+    stream works unchanged: `event: <name>` and the JSON envelope as `data:`. In the
+    `message` format the name moves into the JSON (`"event"`) and the frame is unnamed."""
     envelope = dict(event.raw) if event.raw else {"data": event.data}
+    if frame_format == "message":
+        envelope = {"event": event.name, **envelope}
     data = json.dumps(envelope, separators=(",", ":"))  # JSON escapes newlines: one line
+    if frame_format == "message":
+        return f"data: {data}\n\n".encode()
+    name = event.name.replace("\r", " ").replace("\n", " ")  # a name cannot break framing
     return f"event: {name}\ndata: {data}\n\n".encode()
 
 
@@ -74,9 +104,12 @@ class ConsumerFrames:
     ends the consumer. A class, not an async generator: no cancel scope is held across a
     `yield`, and there is nothing to finalise if the response is cancelled mid-way."""
 
-    def __init__(self, consumer: Consumer, keepalive: float) -> None:
+    def __init__(
+        self, consumer: Consumer, keepalive: float, frame_format: FrameFormat = "particle"
+    ) -> None:
         self.consumer = consumer
         self.keepalive = keepalive
+        self.frame_format = frame_format
         self._started = False
 
     def __aiter__(self) -> ConsumerFrames:
@@ -93,15 +126,17 @@ class ConsumerFrames:
             except ParticleError as exc:  # the hub failed, or this consumer fell behind
                 log.warning("ending a relay: %s", exc)
                 raise StopAsyncIteration from None
-        return b": keep-alive\n\n" if event is None else sse_frame(event)
+        return b": keep-alive\n\n" if event is None else sse_frame(event, self.frame_format)
 
 
 class Relays:
-    """The browsers being served: a count, and a way to wait for it to reach a value
-    (used by `/healthz` and by tests; all on the server's event loop)."""
+    """The browsers being served: a count, a way to wait for it to reach a value (used
+    by `/healthz` and by tests; all on the server's event loop), and `draining`, set when
+    the server is asked to stop."""
 
-    def __init__(self) -> None:
+    def __init__(self, draining: Draining | None = None) -> None:
         self.active = 0
+        self.draining = draining or Draining()
         self._waiters: list[anyio.Event] = []
 
     def opened(self) -> None:
@@ -133,9 +168,16 @@ class EventStreamResponse(StreamingResponse):
     next keep-alive. Here both are handled, on every server.
     """
 
-    def __init__(self, consumer: Consumer, relays: Relays, *, keepalive: float) -> None:
+    def __init__(
+        self,
+        consumer: Consumer,
+        relays: Relays,
+        *,
+        keepalive: float,
+        frame_format: FrameFormat = "particle",
+    ) -> None:
         super().__init__(
-            ConsumerFrames(consumer, keepalive),
+            ConsumerFrames(consumer, keepalive, frame_format),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
@@ -151,7 +193,14 @@ class EventStreamResponse(StreamingResponse):
                     await self.listen_for_disconnect(receive)
                     tg.cancel_scope.cancel()
 
+                async def watch_draining() -> None:
+                    # Ending the consumer ends the body: the response completes normally
+                    # instead of being cancelled by the server's shutdown timeout.
+                    await self.relays.draining.wait()
+                    await self.consumer.aclose()
+
                 tg.start_soon(watch_disconnect)
+                tg.start_soon(watch_draining)
                 with suppress(OSError):  # the browser left mid-write (ASGI 2.4 servers)
                     await self.stream_response(send)
                 tg.cancel_scope.cancel()
@@ -194,6 +243,12 @@ class FunctionCall(BaseModel):
 # -- the app -----------------------------------------------------------------------------
 
 
+def cors_origins_from_env() -> list[str]:
+    """$RELAY_CORS_ORIGINS as a list: comma-separated origins (`https://app.example`),
+    or `*` for any."""
+    return [o.strip() for o in os.environ.get(CORS_ENV, "").split(",") if o.strip()]
+
+
 def create_app(
     token: str | None = None,
     base_url: str | None = None,
@@ -201,43 +256,73 @@ def create_app(
     upstream_prefix: str | None = None,
     keepalive: float = KEEPALIVE_SECONDS,
     max_queue: int = MAX_QUEUE,
+    cors_origins: Sequence[str] | None = None,
+    drain_on_signals: bool = True,
 ) -> FastAPI:
     """The relay app. `token` and `base_url` default to $PARTICLE_ACCESS_TOKEN and
     $PARTICLE_API_BASE_URL (else api.particle.io); `upstream_prefix` (default
     $RELAY_UPSTREAM_PREFIX, else every event of your devices) is what the one upstream
-    subscription receives; browsers narrow it with `?prefix=`."""
+    subscription receives; browsers narrow it with `?prefix=`.
+
+    `cors_origins` (default $RELAY_CORS_ORIGINS, else none) are the origins whose pages
+    may read `/events` and call functions; `["*"]` allows any. `drain_on_signals` ends the
+    open streams on SIGINT/SIGTERM so the server shuts down at once (see `lifecycle`)."""
     token = token or os.environ.get(TOKEN_ENV)
     if not token:
         raise RuntimeError(f"no Particle token: pass token= or set {TOKEN_ENV}")
     base_url = base_url or os.environ.get(BASE_URL_ENV) or None
     upstream = upstream_prefix if upstream_prefix is not None else os.environ.get(PREFIX_ENV, "")
+    origins = list(cors_origins) if cors_origins is not None else cors_origins_from_env()
+    page = PAGE.read_text(encoding="utf-8")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        tracker = Upstream()
+        relays = Relays()
+        signals = drain_on_exit_signals(relays.draining) if drain_on_signals else nullcontext()
         # Connects before the server accepts requests: a bad token fails startup loudly.
-        async with (
-            Particle(token=token, base_url=base_url) as cloud,
-            cloud.events.hub(upstream) as hub,
-        ):
-            app.state.cloud = cloud
-            app.state.hub = hub
-            app.state.relays = Relays()
-            yield
+        with signals:
+            async with (
+                Particle(token=token, base_url=base_url) as cloud,
+                cloud.events.hub(upstream, on_status=tracker.update) as hub,
+            ):
+                app.state.cloud = cloud
+                app.state.hub = hub
+                app.state.upstream = tracker
+                app.state.relays = relays
+                yield
 
     app = FastAPI(title="Particle event relay", lifespan=lifespan)
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "Last-Event-ID"],
+        )
+
+    @app.get("/", response_class=HTMLResponse)
+    async def index() -> HTMLResponse:
+        """The live page: events as they arrive, the connection's status, counters."""
+        return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
 
     @app.get("/events")
-    async def events(request: Request, prefix: str = "") -> EventStreamResponse:
+    async def events(
+        request: Request, prefix: str = "", format: FrameFormat = "particle"
+    ) -> EventStreamResponse:
         """Server-Sent Events of every event whose name starts with `prefix`."""
         hub: EventHub = request.app.state.hub
+        relays: Relays = request.app.state.relays
         if not (prefix.startswith(upstream) or upstream.startswith(prefix)):
             raise HTTPException(400, f"this relay only carries events starting {upstream!r}")
         if hub.stream is None or hub.stream.state in (StreamState.FAILED, StreamState.CLOSED):
             raise HTTPException(503, "the upstream event stream has ended")
+        if relays.draining.is_set:
+            raise HTTPException(503, "the relay is shutting down")
         # Subscribed before the response starts: nothing published after the browser
         # sees the 200 can slip past.
         consumer = hub.subscribe(prefix, max_queue=max_queue, overflow="drop_oldest")
-        return EventStreamResponse(consumer, request.app.state.relays, keepalive=keepalive)
+        return EventStreamResponse(consumer, relays, keepalive=keepalive, frame_format=format)
 
     @app.post("/devices/{device_id}/functions/{name}")
     async def call_function(
@@ -252,16 +337,21 @@ def create_app(
         return {"return_value": value}
 
     @app.get("/healthz")
-    async def healthz(request: Request) -> dict[str, Any]:
-        """The upstream's state and counters, and how many browsers are connected."""
+    async def healthz(request: Request) -> JSONResponse:
+        """The upstream's state and counters, and how many browsers are connected: 200
+        while the upstream is connected, 503 while it is not (or the relay is stopping)."""
         hub: EventHub = request.app.state.hub
-        stream = hub.stream
-        return {
-            "upstream": stream.state.value if stream is not None else "idle",
-            "reconnects": stream.stats.reconnects if stream is not None else 0,
+        tracker: Upstream = request.app.state.upstream
+        relays: Relays = request.app.state.relays
+        body: dict[str, Any] = {
+            "upstream": tracker.state.value,
+            "reconnects": tracker.reconnects,
             "events_in": hub.events_in,
-            "browsers": request.app.state.relays.active,
+            "browsers": relays.active,
             "consumers": len(hub.consumers),
+            "draining": relays.draining.is_set,
         }
+        healthy = tracker.connected and not relays.draining.is_set
+        return JSONResponse(body, status_code=200 if healthy else 503)
 
     return app

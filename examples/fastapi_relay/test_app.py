@@ -7,67 +7,24 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import anyio
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from httpx_sse import EventSource, ServerSentEvent
 
 from particle_async.testing import FakeCloud
 
 from .app import create_app
+from .harness import TIMEOUT, serve
 
 pytestmark = pytest.mark.anyio
-
-TIMEOUT = 10.0
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-class _Server(uvicorn.Server):
-    """uvicorn embedded in the test's event loop: it leaves signal handlers alone."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-@contextlib.asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[str]:
-    """Run `app` under uvicorn on a socket bound and listening before the server starts,
-    so requests made at once simply wait in the backlog until startup (the lifespan,
-    which connects the upstream) is done. No readiness polling needed."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app,
-        http="h11",
-        ws="none",
-        lifespan="on",
-        log_level="warning",
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=5,
-    )
-    server = _Server(config)
-    try:
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(server.serve, [sock])
-            try:
-                yield f"http://127.0.0.1:{port}"
-            finally:
-                server.should_exit = True
-    finally:
-        sock.close()
 
 
 @contextlib.asynccontextmanager

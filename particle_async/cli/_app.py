@@ -1,166 +1,78 @@
-"""The `particle-async` commands. Each one is a thin shell over the SDK, run with anyio.
+"""The `particle-async` root command: global options, and every command group registered.
 
-Ctrl-C anywhere ends the command cleanly (exit status 130, no traceback); SDK errors are
-printed as one readable line (the token is never in them) with exit status 1.
+Each command group lives in its own module exposing `commands`, a tuple of click
+commands; adding one is a new module plus one entry in `COMMAND_MODULES`.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
 
-import anyio
 import click
-from rich.console import Console
 
-from .. import Particle, ParticleError
-from ._render import device_table, event_line
+from . import _record, account, demo, devices, events, tokens
+from ._common import Settings, validate_base_url
 
-T = TypeVar("T")
-console = Console()
-err_console = Console(stderr=True)
+__all__ = ["COMMAND_MODULES", "cli", "main"]
 
-
-def _run(make: Callable[[], Awaitable[T]]) -> T:
-    """Run one async command; Ctrl-C and SDK errors end it with a clear status."""
-    try:
-        return anyio.run(make)
-    except KeyboardInterrupt:
-        err_console.print("[dim]interrupted[/dim]")
-        sys.exit(130)
-    except ParticleError as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
-        sys.exit(1)
+COMMAND_MODULES = (devices, events, tokens, account, demo, _record)
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-def _client(ctx: click.Context) -> Particle:
-    options: dict[str, Any] = ctx.obj
-    return Particle(token=options["token"], base_url=options["base_url"])
+def configure_logging(verbose: int) -> None:
+    """Without -v the SDK's log lines (retries, reconnects) stay out of the user's way;
+    -v shows particle_async at DEBUG, -vv adds httpx's request lines."""
+    ours = logging.getLogger("particle_async")
+    if not verbose:
+        if not any(isinstance(h, logging.NullHandler) for h in ours.handlers):
+            ours.addHandler(logging.NullHandler())  # no "last resort" printing to stderr
+        return
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    ours.setLevel(logging.DEBUG)
+    if verbose > 1:
+        logging.getLogger("httpx").setLevel(logging.INFO)
 
 
-@click.group()
-@click.option(
-    "--token", envvar="PARTICLE_ACCESS_TOKEN", help="Access token (or PARTICLE_ACCESS_TOKEN)."
+@click.group(
+    context_settings=CONTEXT,
+    epilog=(
+        "\b\nExamples:\n"
+        "  particle-async demo                      # no token: an embedded fake cloud\n"
+        "  export PARTICLE_ACCESS_TOKEN=...\n"
+        "  particle-async list\n"
+        "  particle-async subscribe temp --json\n"
+        "  particle-async COMMAND -h                # help and examples of one command"
+    ),
 )
 @click.option(
-    "--base-url", envvar="PARTICLE_API_BASE_URL", help="API base URL (or PARTICLE_API_BASE_URL)."
+    "--token",
+    envvar="PARTICLE_ACCESS_TOKEN",
+    metavar="TOKEN",
+    help="Access token (or PARTICLE_ACCESS_TOKEN).",
 )
+@click.option(
+    "--base-url",
+    envvar="PARTICLE_API_BASE_URL",
+    metavar="URL",
+    help="API base URL, http(s):// (or PARTICLE_API_BASE_URL).",
+)
+@click.option("-v", "--verbose", count=True, help="Log retries and reconnects (-vv: requests).")
 @click.version_option(package_name="particle_async")
 @click.pass_context
-def cli(ctx: click.Context, token: str | None, base_url: str | None) -> None:
-    """An asyncio client for the Particle Device Cloud."""
-    ctx.obj = {"token": token, "base_url": base_url}
+def cli(ctx: click.Context, token: str | None, base_url: str | None, verbose: int) -> None:
+    """The Particle Device Cloud from the command line, built on particle_async."""
+    configure_logging(verbose)
+    ctx.obj = Settings(token=token or None, base_url=validate_base_url(base_url), verbose=verbose)
 
 
-@cli.command("list")
-@click.pass_context
-def list_devices(ctx: click.Context) -> None:
-    """List your devices."""
-
-    async def run() -> None:
-        async with _client(ctx) as cloud:
-            console.print(device_table(await cloud.devices.list()))
-
-    _run(run)
-
-
-@cli.command()
-@click.argument("device")
-@click.argument("variable")
-@click.pass_context
-def get(ctx: click.Context, device: str, variable: str) -> None:
-    """Read a device variable."""
-
-    async def run() -> None:
-        async with _client(ctx) as cloud:
-            click.echo(json.dumps(await cloud.devices.get_variable(device, variable)))
-
-    _run(run)
-
-
-@cli.command()
-@click.argument("device")
-@click.argument("function")
-@click.argument("argument", default="")
-@click.pass_context
-def call(ctx: click.Context, device: str, function: str, argument: str) -> None:
-    """Call a device function and print its integer result."""
-
-    async def run() -> None:
-        async with _client(ctx) as cloud:
-            click.echo(await cloud.devices.call_function(device, function, argument))
-
-    _run(run)
-
-
-@cli.command()
-@click.argument("name")
-@click.argument("data", required=False)
-@click.option("--private/--public", default=True, help="Event visibility (default private).")
-@click.option("--ttl", type=int, default=None, help="Time to live in seconds.")
-@click.option("--product", default=None, help="Publish to a product (id or slug).")
-@click.pass_context
-def publish(
-    ctx: click.Context,
-    name: str,
-    data: str | None,
-    private: bool,
-    ttl: int | None,
-    product: str | None,
-) -> None:
-    """Publish an event."""
-
-    async def run() -> None:
-        async with _client(ctx) as cloud:
-            await cloud.events.publish(name, data, private=private, ttl=ttl, product=product)
-            console.print(f"published {name}")
-
-    _run(run)
-
-
-@cli.command()
-@click.argument("prefix", default="")
-@click.option("--device", default=None, help="Only this device's events.")
-@click.option("--product", default=None, help="A product's events (id or slug).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@click.option("--count", type=int, default=None, help="Stop after this many events.")
-@click.pass_context
-def subscribe(
-    ctx: click.Context,
-    prefix: str,
-    device: str | None,
-    product: str | None,
-    as_json: bool,
-    count: int | None,
-) -> None:
-    """Stream events whose name starts with PREFIX (reconnects by itself)."""
-
-    async def run() -> None:
-        async with _client(ctx) as cloud:
-            stream = cloud.events.subscribe(prefix, device=device, product=product)
-            seen = 0
-            async with stream:
-                async for event in stream:
-                    click.echo(
-                        event_line(event, as_json=as_json)
-                    )  # never wrapped: pipes want lines
-                    seen += 1
-                    if count is not None and seen >= count:
-                        return
-
-    _run(run)
-
-
-@cli.command()
-@click.option("--seconds", type=float, default=4.0, show_default=True, help="How long to stream.")
-@click.pass_context
-def demo(ctx: click.Context, seconds: float) -> None:
-    """Tour the SDK. With no token, against an embedded fake cloud (no internet needed)."""
-    from ._demo import run_demo
-
-    _run(lambda: run_demo(ctx.obj["token"], ctx.obj["base_url"], seconds, console))
+for _module in COMMAND_MODULES:
+    for _command in _module.commands:
+        cli.add_command(_command)
 
 
 def main() -> None:

@@ -10,24 +10,34 @@ from __future__ import annotations
 
 import random
 from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
+import click
 from rich.console import Console, Group
 from rich.live import Live
 from rich.text import Text
 
 from .. import Event, Particle
 from ..streaming import Consumer
-from ._render import device_table, event_table
+from ._render import event_table, print_devices
 
 __all__ = ["run_demo"]
 
 
 async def run_demo(
-    token: str | None, base_url: str | None, seconds: float, console: Console
+    token: str | None,
+    base_url: str | None,
+    seconds: float,
+    console: Console,
+    replay: str | None = None,
 ) -> None:
+    """With `replay` (a `particle-async record` file), the embedded cloud streams that
+    recording, with its original spacing, instead of simulated devices' events."""
     if token:
+        if replay:
+            raise click.UsageError("--replay plays into the embedded cloud: give no token")
         async with Particle(token=token, base_url=base_url) as cloud:
             await _tour(cloud, seconds, console, device_id=None)
         return
@@ -35,14 +45,26 @@ async def run_demo(
 
     console.print("[bold]No token given:[/bold] starting the embedded fake Particle Cloud…")
     async with FakeCloud(keepalive_interval=1.0) as fake:
-        kitchen = _populate(fake)
+        kitchen = _populate(fake, simulate=replay is None)
         console.print(f"fake cloud listening on {fake.base_url}")
+
+        async def streaming() -> None:
+            if replay is not None:
+                await fake.wait_for_streams(1)
+                _report(fake.replay(replay), console)
+
         async with Particle(token=fake.token, base_url=fake.base_url) as cloud:
-            await _tour(cloud, seconds, console, device_id=kitchen)
+            await _tour(cloud, seconds, console, device_id=kitchen, streaming=streaming)
 
 
-def _populate(fake: Any) -> str:
-    """Three devices that publish on their own; returns the kitchen device's id."""
+def _report(replay: Any, console: Console) -> None:
+    console.print(f"replaying {replay.total} events from {replay.path}")
+    for skipped in replay.skipped:
+        console.print(f"[yellow]line {skipped.line} skipped:[/yellow] {skipped.reason}")
+
+
+def _populate(fake: Any, simulate: bool = True) -> str:
+    """Three devices, publishing on their own if `simulate`; returns the kitchen's id."""
     rng = random.Random(42)
     kitchen = fake.add_device(
         "kitchen-coffee",
@@ -51,15 +73,23 @@ def _populate(fake: Any) -> str:
     )
     garage = fake.add_device("garage-door", variables={"door": "closed"})
     greenhouse = fake.add_device("greenhouse", platform_id=13, variables={"humidity": 61.5})
+    if not simulate:
+        return str(kitchen.id)
     fake.simulate(kitchen, "temperature", lambda i: f"{21 + (i % 7) * 0.5:.1f}", interval=0.2)
     fake.simulate(garage, "door", lambda i: "open" if i % 2 else "closed", interval=0.5)
     fake.simulate(greenhouse, "humidity", lambda i: f"{60 + i % 5}", interval=0.3)
     return str(kitchen.id)
 
 
-async def _tour(cloud: Particle, seconds: float, console: Console, device_id: str | None) -> None:
+async def _tour(
+    cloud: Particle,
+    seconds: float,
+    console: Console,
+    device_id: str | None,
+    streaming: Callable[[], Awaitable[None]] | None = None,
+) -> None:
     devices = await cloud.devices.list()
-    console.print(device_table(devices))
+    print_devices(console, devices)
     target = device_id or (devices[0].id if devices else None)
     if target is not None and device_id is not None:
         value = await cloud.devices.get_variable(target, "temperature")
@@ -68,10 +98,15 @@ async def _tour(cloud: Particle, seconds: float, console: Console, device_id: st
         console.print(f"function [bold]brew[/bold]('202,230') returned {result}")
     await cloud.events.publish("demo/hello", "from particle-async")
     console.print("published event demo/hello")
-    await _stream(cloud, seconds, console)
+    await _stream(cloud, seconds, console, streaming)
 
 
-async def _stream(cloud: Particle, seconds: float, console: Console) -> None:
+async def _stream(
+    cloud: Particle,
+    seconds: float,
+    console: Console,
+    streaming: Callable[[], Awaitable[None]] | None = None,
+) -> None:
     hub = cloud.events.hub()
     consumers = {name: hub.subscribe(name, max_queue=100) for name in ("temperature", "door", "")}
     recent: deque[Event] = deque(maxlen=8)
@@ -90,6 +125,8 @@ async def _stream(cloud: Particle, seconds: float, console: Console) -> None:
                 live.update(frame())
 
     async with hub:
+        if streaming is not None:
+            await streaming()  # the upstream is open: start what feeds it
         with Live(frame(), console=console, refresh_per_second=8) as live:
             with anyio.move_on_after(seconds):
                 async with anyio.create_task_group() as tg:

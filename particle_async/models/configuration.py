@@ -18,11 +18,16 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 @attrs.frozen(kw_only=True)
 class ProductConfiguration(Model):
-    """The product's default configuration values, section by section (`location`, ...)."""
+    """The product's default configuration values, section by section (`location`, ...).
+
+    Attributes:
+        configuration: the product's configuration, section by section.
+    """
 
     configuration: Mapping[str, Any] = wire(convert=_mapping, factory=dict)
 
     def section(self, name: str) -> Mapping[str, Any]:
+        """One top-level section of the configuration (`location`, `sleep`, ...), or `{}`."""
         value = self.configuration.get(name)
         return value if isinstance(value, Mapping) else {}
 
@@ -37,7 +42,12 @@ def _pending(value: Any) -> Mapping[str, Any]:
 
 @attrs.frozen(kw_only=True)
 class DeviceConfiguration(Model):
-    """A device's configuration: what it confirmed (`current`) and what it will get (`pending`)."""
+    """A device's configuration: what it confirmed (`current`) and what it will get (`pending`).
+
+    Attributes:
+        current: the configuration the device last confirmed.
+        pending: the configuration it will get when it next connects (empty: none).
+    """
 
     current: Mapping[str, Any] = wire("configuration", convert=_current, factory=dict)
     pending: Mapping[str, Any] = wire("configuration", convert=_pending, factory=dict)
@@ -54,14 +64,19 @@ class ConfigurationUpdate(Model):
 
     A product-wide update always answers 202 (devices pick it up as they connect); a device
     update answers 202 when the device is offline.
+
+    Attributes:
+        status: the HTTP status: 200 applied now, 202 applied when the device connects.
     """
 
     status: int = wire(convert=int, default=200)
 
     @property
     def pending(self) -> bool:
+        """The device is offline; it gets the configuration when it returns (HTTP 202)."""
         return self.status == 202
 
     @property
     def applied(self) -> bool:
+        """The device took the configuration now (HTTP 200)."""
         return self.status == 200

@@ -14,7 +14,15 @@ __all__ = ["DeviceGroup", "GroupImpact"]
 
 @attrs.frozen(kw_only=True)
 class DeviceGroup(Model):
-    """A product's device group; `fw_version` is the firmware released to it, if any."""
+    """A product's device group; `fw_version` is the firmware released to it, if any.
+
+    Attributes:
+        name: the group's name (its id in paths).
+        description: free-form description.
+        color: the colour shown in the console, as `#rrggbb`.
+        fw_version: the product firmware version released to the group, if any.
+        device_count: how many devices are in it.
+    """
 
     name: str = wire(convert=str, default="")
     description: str | None = wire(convert=as_str)
@@ -33,6 +41,8 @@ class GroupImpact(Model):
 
     @property
     def firmware_update(self) -> Mapping[str, Any]:
+        """The `firmware_update` part of the answer (devices that would get new firmware), or
+        `{}`."""
         outer = self.raw.get("devices")
         source = outer if isinstance(outer, Mapping) else self.raw
         inner = source.get("firmware_update")

@@ -19,7 +19,13 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 @attrs.frozen(kw_only=True)
 class DiagnosticsRecord(Model):
-    """One device-vitals payload (`device.network.signal.strength`, `device.power...`)."""
+    """One device-vitals payload (`device.network.signal.strength`, `device.power...`).
+
+    Attributes:
+        device_id: the device (wire key `deviceID`).
+        updated_at: when the device sent these vitals.
+        payload: the vitals, nested as sent (`device.network.signal.strength`, ...).
+    """
 
     device_id: str | None = wire("deviceID", convert=as_str)
     updated_at: datetime | None = wire(convert=parse_datetime)
@@ -37,6 +43,10 @@ class DiagnosticsRecord(Model):
 
 @attrs.frozen(kw_only=True)
 class DiagnosticsRefresh(Model):
-    """`POST .../diagnostics/:id/update` answers 202 at once; the vitals arrive later."""
+    """`POST .../diagnostics/:id/update` answers 202 at once; the vitals arrive later.
+
+    Attributes:
+        ok: the device was asked to send fresh vitals (they arrive later).
+    """
 
     ok: bool = wire(convert=as_bool, default=True)

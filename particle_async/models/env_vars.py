@@ -40,7 +40,12 @@ def _own(value: Any) -> Mapping[str, str]:
 
 @attrs.frozen(kw_only=True)
 class InheritedEnvVar(Model):
-    """A value that comes from a wider scope: `source` is Owner, Product or Firmware."""
+    """A value that comes from a wider scope: `source` is Owner, Product or Firmware.
+
+    Attributes:
+        source: where the value comes from: Owner, Product or Firmware (wire key `from`).
+        value: the inherited value.
+    """
 
     source: str | None = wire("from", convert=as_str)
     value: str | None = wire(convert=as_str)
@@ -57,7 +62,18 @@ def _inherited(value: Any) -> Mapping[str, InheritedEnvVar]:
 
 @attrs.frozen(kw_only=True)
 class EnvVarsLayer(Model):
-    """The variables of one scope (`latest`, or the `last_snapshot` rolled out to devices)."""
+    """The variables of one scope (`latest`, or the `last_snapshot` rolled out to devices).
+
+    Attributes:
+        own: variables set in this scope.
+        inherited: variables that come from a wider scope, with where from.
+        created_at: when the layer was created.
+        updated_at: when it last changed.
+        created_by: who created it.
+        updated_by: who last changed it.
+        rollout_at: when it was rolled out to devices.
+        rollout_by: who rolled it out.
+    """
 
     own: Mapping[str, str] = wire(convert=_own, factory=dict)
     inherited: Mapping[str, InheritedEnvVar] = wire(convert=_inherited, factory=dict)
@@ -78,7 +94,13 @@ class EnvVarsLayer(Model):
 
 @attrs.frozen(kw_only=True)
 class EnvVarsOnDevice(Model):
-    """What a device last reported it is running with."""
+    """What a device last reported it is running with.
+
+    Attributes:
+        rendered: the flattened values the device reported.
+        last_reported_at: when it reported them.
+        development_env: the device runs a development environment.
+    """
 
     rendered: Mapping[str, str] = wire(convert=_strings, factory=dict)
     last_reported_at: datetime | None = wire(convert=parse_datetime)
@@ -91,7 +113,13 @@ def _layer(value: Any) -> EnvVarsLayer | None:
 
 @attrs.frozen(kw_only=True)
 class EnvVarsState(Model):
-    """A scope's environment variables: `latest` (edited), `last_snapshot` (rolled out)."""
+    """A scope's environment variables: `latest` (edited), `last_snapshot` (rolled out).
+
+    Attributes:
+        latest: the variables as edited (not yet rolled out).
+        last_snapshot: the variables as last rolled out to devices.
+        on_device: what the device reports (device scope only).
+    """
 
     latest: EnvVarsLayer | None = wire(convert=_layer)
     last_snapshot: EnvVarsLayer | None = wire(convert=_layer)
@@ -102,7 +130,14 @@ class EnvVarsState(Model):
 
 @attrs.frozen(kw_only=True)
 class RenderedEnvVars(Model):
-    """The flattened values a device in this scope would get."""
+    """The flattened values a device in this scope would get.
+
+    Attributes:
+        env: variable names to the values a device would get.
+        last_updated_at: when any of them last changed.
+        rollout_at: when they were last rolled out.
+        rollout_by: who rolled them out.
+    """
 
     env: Mapping[str, str] = wire(convert=_strings, factory=dict)
     last_updated_at: datetime | None = wire(convert=parse_datetime)
@@ -112,7 +147,14 @@ class RenderedEnvVars(Model):
 
 @attrs.frozen(kw_only=True)
 class EnvRolloutChange(Model):
-    """One key's change in a pending rollout: `op` is Added, Changed or Removed."""
+    """One key's change in a pending rollout: `op` is Added, Changed or Removed.
+
+    Attributes:
+        op: `Added`, `Changed` or `Removed`.
+        key: the variable's name.
+        before: its value before (None when added).
+        after: its value after (None when removed).
+    """
 
     op: str | None = wire(convert=as_str)
     key: str = wire(convert=str, default="")
@@ -122,6 +164,13 @@ class EnvRolloutChange(Model):
 
 @attrs.frozen(kw_only=True)
 class EnvRolloutDiff(Model):
+    """What a rollout would change on a device: the changed keys, and those kept as they are.
+
+    Attributes:
+        changes: one `EnvRolloutChange` per added, changed or removed key.
+        unchanged: the keys (and values) the rollout leaves alone.
+    """
+
     changes: tuple[EnvRolloutChange, ...] = wire(
         convert=lambda v: tuple(EnvRolloutChange.list_from_api(v)), factory=tuple
     )
@@ -134,7 +183,12 @@ def _diff(value: Any) -> EnvRolloutDiff | None:
 
 @attrs.frozen(kw_only=True)
 class EnvRollout(Model):
-    """What a rollout would change, against the last snapshot and (for a device) the device."""
+    """What a rollout would change, against the last snapshot and (for a device) the device.
+
+    Attributes:
+        from_snapshot: the changes against the last rolled-out snapshot.
+        from_device: the changes against what the device reports (device scope only).
+    """
 
     from_snapshot: EnvRolloutDiff | None = wire(convert=_diff)
     from_device: EnvRolloutDiff | None = wire(convert=_diff)

@@ -25,6 +25,17 @@ class Event(Model):
     `data` is always the text the device published (or None). When the stream's `data:`
     line was not the JSON envelope the cloud normally sends, `malformed` is True and
     `data` holds that line as received: nothing is dropped silently.
+
+    Attributes:
+        name: the event's name (wire key `event` on webhooks; the SSE `event:` field).
+        data: the text published, or None.
+        ttl: its time to live in seconds (the cloud always says 60 today).
+        published_at: when the cloud received it.
+        device_id: the publishing device, or `api` for an API publish (wire key `coreid`).
+        product_id: the product of the publishing device (wire key `productID`).
+        version: the product firmware version of the publishing device.
+        public: published publicly, when the envelope says.
+        malformed: the `data:` line was not the cloud's JSON envelope; `data` holds it raw.
     """
 
     name: str = wire("event", convert=str, default="")

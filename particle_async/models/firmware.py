@@ -41,7 +41,18 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 @attrs.frozen(kw_only=True)
 class CompileResult(Model):
-    """A cloud compile (`POST /v1/binaries`): where to fetch the binary, or why it failed."""
+    """A cloud compile (`POST /v1/binaries`): where to fetch the binary, or why it failed.
+
+    Attributes:
+        ok: the compile succeeded.
+        binary_id: the binary's id, for `cloud.firmware.download_binary`.
+        binary_url: the path to download the binary from.
+        expires_at: when the binary is deleted from the cloud.
+        size_info: the linker's size report (wire key `sizeInfo`).
+        message: the API's message, usually on failure.
+        errors: compiler errors, one per entry.
+        output: the compiler's output summary.
+    """
 
     ok: bool = wire(convert=as_bool, default=True)
     binary_id: str | None = wire(convert=as_str)
@@ -55,7 +66,16 @@ class CompileResult(Model):
 
 @attrs.frozen(kw_only=True)
 class FlashResult(Model):
-    """The answer to a flash (`PUT /v1/devices/:id` with a file): started, or why not."""
+    """The answer to a flash (`PUT /v1/devices/:id` with a file): started, or why not.
+
+    Attributes:
+        ok: the flash was accepted (started); the device updates when it can.
+        id: the device id.
+        status: the API's status text (`Update started`).
+        firmware_binary_id: the binary being flashed, when the cloud compiled it.
+        errors: compile errors when flashing sources failed.
+        output: the compiler's output summary.
+    """
 
     ok: bool = wire(convert=as_bool, default=True)
     id: str | None = wire(convert=as_str)
@@ -67,7 +87,14 @@ class FlashResult(Model):
 
 @attrs.frozen(kw_only=True)
 class BuildTarget(Model):
-    """One Device OS version you can compile against, and the platforms it supports."""
+    """One Device OS version you can compile against, and the platforms it supports.
+
+    Attributes:
+        version: the Device OS version, e.g. `4.2.0`.
+        firmware_vendor: who ships it (`Particle`).
+        platforms: platform ids it builds for.
+        prereleases: platform ids for which this version is still a prerelease.
+    """
 
     version: str = wire(convert=str, default="")
     firmware_vendor: str | None = wire(convert=as_str)
@@ -75,12 +102,19 @@ class BuildTarget(Model):
     prereleases: tuple[int, ...] = wire(convert=_ints, factory=tuple)
 
     def supports(self, platform_id: int) -> bool:
+        """Whether this Device OS version builds for `platform_id`."""
         return platform_id in self.platforms
 
 
 @attrs.frozen(kw_only=True)
 class BuildTargets(Model):
-    """`GET /v1/build_targets`: every target, platform names to ids, default versions."""
+    """`GET /v1/build_targets`: every target, platform names to ids, default versions.
+
+    Attributes:
+        targets: every `BuildTarget`.
+        platforms: platform names to ids (`{"photon": 6, ...}`).
+        default_versions: platform id (as text) to the version used when none is asked for.
+    """
 
     targets: tuple[BuildTarget, ...] = wire(
         convert=lambda v: tuple(BuildTarget.list_from_api(v)), factory=tuple
@@ -95,7 +129,15 @@ class BuildTargets(Model):
 
 @attrs.frozen(kw_only=True)
 class DeviceOsVersion(Model):
-    """A Device OS release as `/v1/device-os/versions` describes it."""
+    """A Device OS release as `/v1/device-os/versions` describes it.
+
+    Attributes:
+        version: the semantic version, e.g. `5.6.0`.
+        platform_id: the platform this entry is for.
+        internal_version: the numeric system version the device reports.
+        module_version: the version of the system module.
+        release_date: when it was released.
+    """
 
     version: str = wire(convert=str, default="")
     platform_id: int | None = wire(convert=as_int)
@@ -106,7 +148,23 @@ class DeviceOsVersion(Model):
 
 @attrs.frozen(kw_only=True)
 class ProductFirmwareVersion(Model):
-    """One uploaded product firmware version."""
+    """One uploaded product firmware version.
+
+    Attributes:
+        version: the version number the firmware declares (`PRODUCT_VERSION`).
+        title: a short name for the version.
+        description: free-form notes.
+        size: the binary's size in bytes.
+        device_count: how many devices run it.
+        current: it is the released (product default) version.
+        product_default: it is the product's default firmware.
+        mandatory: devices must take it before a later version (enterprise).
+        groups: device groups it is released to.
+        uploaded_on: when it was uploaded.
+        uploaded_by: who uploaded it, as the API sends it (a user object or a name).
+        updated_at: when it last changed.
+        product_id: the product it belongs to.
+    """
 
     version: int = wire(convert=lambda v: as_int(v) or 0, default=0)
     title: str | None = wire(convert=as_str)
@@ -125,7 +183,16 @@ class ProductFirmwareVersion(Model):
 
 @attrs.frozen(kw_only=True)
 class FirmwareRelease(Model):
-    """The answer to releasing a product firmware version (`PUT .../firmware/release`)."""
+    """The answer to releasing a product firmware version (`PUT .../firmware/release`).
+
+    Attributes:
+        ok: the release was accepted.
+        version: the firmware version released.
+        product_default: it is now the product's default firmware.
+        groups: the device groups it was released to.
+        intelligent: intelligent firmware release (devices get it when they can take it).
+        updated_at: when the release changed.
+    """
 
     ok: bool = wire(convert=as_bool, default=True)
     version: int | None = wire(convert=as_int)

@@ -19,7 +19,20 @@ def _device_id(value: Any) -> str | None:
 
 @attrs.frozen(kw_only=True)
 class Webhook(Model):
-    """A webhook from the legacy `/v1/webhooks` routes (a create answer adds `ok`, `hookUrl`)."""
+    """A webhook from the legacy `/v1/webhooks` routes (a create answer adds `ok`, `hookUrl`).
+
+    Attributes:
+        id: the webhook's id.
+        event: the event-name prefix that triggers it.
+        url: the target URL.
+        request_type: the HTTP method it sends (wire key `requestType`).
+        device_id: only events from this device trigger it (wire key `deviceID`).
+        name: a friendly name.
+        disabled: the webhook is turned off.
+        created_at: when it was created.
+        hook_url: the webhook's own API path, in a create answer (wire key `hookUrl`).
+        ok: the create succeeded, in a create answer.
+    """
 
     id: str = wire(convert=str, default="")
     event: str | None = wire(convert=as_str)
@@ -35,7 +48,20 @@ class Webhook(Model):
 
 @attrs.frozen(kw_only=True)
 class Integration(Model):
-    """An integration of any type; check `integration_type`, the rest of its settings are in `raw`."""
+    """An integration of any type; check `integration_type`, the rest of its settings are in `raw`.
+
+    Attributes:
+        id: the integration's id.
+        event: the event-name prefix that triggers it.
+        integration_type: `Webhook`, `AzureIotHub`, `GoogleCloudPubSub`, `GoogleMaps`, ...
+        url: the target URL (webhooks).
+        request_type: the HTTP method a webhook sends (wire key `requestType`).
+        device_id: only events from this device trigger it (wire key `deviceID`).
+        name: a friendly name.
+        disabled: the integration is turned off (after too many errors, or by you).
+        created_at: when it was created.
+        logs: the last requests it made and their answers (`get` only).
+    """
 
     id: str = wire(convert=str, default="")
     event: str | None = wire(convert=as_str)
@@ -51,12 +77,19 @@ class Integration(Model):
 
     @property
     def is_webhook(self) -> bool:
+        """Whether this is a plain webhook (also when the API omits the type)."""
         return (self.integration_type or "Webhook") == "Webhook"
 
 
 @attrs.frozen(kw_only=True)
 class IntegrationTestResult(Model):
-    """What happened when the cloud fired a test event at an integration."""
+    """What happened when the cloud fired a test event at an integration.
+
+    Attributes:
+        passed: the target accepted the test request (wire key `pass`).
+        data: the target's answer.
+        error: what went wrong, when it failed.
+    """
 
     passed: bool = wire("pass", convert=as_bool, default=False)
     data: Any = wire()

@@ -29,7 +29,29 @@ def _download(links: Any) -> str | None:
 
 @attrs.frozen(kw_only=True)
 class Library(Model):
-    """A firmware library (one version of it), flattened from its JSON:API resource object."""
+    """A firmware library (one version of it), flattened from its JSON:API resource object.
+
+    Attributes:
+        id: the library's id (its name).
+        type: the JSON:API type, `libraries`.
+        name: the library's name.
+        version: this version's number.
+        author: who wrote it.
+        sentence: a one-line summary.
+        paragraph: a longer description.
+        url: the project's home page.
+        repository: its source repository.
+        license: its license name.
+        category: its category (`Communication`, `Sensors`, ...).
+        architectures: the platforms it supports (`*` for all).
+        visibility: `public` or `private`.
+        mine: you own it.
+        verified: Particle verified it.
+        official: Particle publishes it.
+        installs: how many times it was installed.
+        attributes: every attribute as sent, the ones above included.
+        download_url: where to download this version's archive (`links.download`).
+    """
 
     id: str = wire(convert=str, default="")
     type: str | None = wire(convert=as_str)
@@ -57,4 +79,5 @@ class Library(Model):
 
     @property
     def is_public(self) -> bool:
+        """Whether the library is published for everyone."""
         return self.visibility == "public"

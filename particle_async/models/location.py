@@ -36,6 +36,19 @@ class DeviceLocation(Model):
 
     `timestamps` has one entry per point and `properties` (single-device queries) one
     mapping per point (`hd`, `acc_h`, `speed`, ...). GeoJSON order is longitude, latitude.
+
+    Attributes:
+        device_id: the device.
+        device_name: its name.
+        product_id: its product.
+        groups: its device groups.
+        gps_lock: the position came from a GPS fix.
+        online: whether the device is online.
+        last_heard: when the cloud last heard from it.
+        timestamps: when each point of a track was taken.
+        timestamp: when the (last) position was taken.
+        geometry: the GeoJSON geometry: a `Point` or a `LineString` of `[lon, lat]`.
+        properties: per-point details (accuracy, speed, heading, ...), as sent.
     """
 
     device_id: str = wire(convert=str, default="")
@@ -52,6 +65,7 @@ class DeviceLocation(Model):
 
     @property
     def geometry_type(self) -> str | None:
+        """The GeoJSON geometry type (`Point`, `LineString`), if any."""
         return as_str(self.geometry.get("type"))
 
     @property

@@ -20,7 +20,16 @@ def _refs(value: Any) -> tuple[Mapping[str, Any], ...]:
 
 @attrs.frozen(kw_only=True)
 class CloudSecret(Model):
-    """A cloud secret's name, dates and where it is used (integrations, logic functions)."""
+    """A cloud secret's name, dates and where it is used (integrations, logic functions).
+
+    Attributes:
+        name: the secret's name (upper case letters, digits and `_`).
+        created_at: when it was created.
+        updated_at: when its value last changed.
+        last_accessed_at: when an integration or logic function last read it.
+        integrations: the integrations that use it.
+        logic_functions: the logic functions that use it.
+    """
 
     name: str = wire(convert=str, default="")
     created_at: datetime | None = wire(convert=parse_datetime)

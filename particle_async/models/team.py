@@ -28,6 +28,18 @@ class TeamMember(Model):
 
     `token` is set only in the answers that create an API user, change its scopes or
     regenerate its token; it is the API user's one access token and is hidden from repr.
+
+    Attributes:
+        username: the member's e-mail, or the API user's generated name.
+        id: the member's id (wire key `_id`).
+        role: `Administrator`, `Developer`, `View-only` or `Support`.
+        friendly_name: an API user's name.
+        scopes: an API user's scopes.
+        is_programmatic: an API user, not a person.
+        no_mfa: the member has no MFA (organizations that require it show this).
+        product_id: the product, for product team answers.
+        token: an API user's access token, in create, scope-change and regenerate answers only (from
+            `tokens`, hidden from repr).
     """
 
     username: str | None = wire(convert=as_str)

@@ -65,7 +65,25 @@ class _JsonApiModel(Model):
 
 @attrs.frozen(kw_only=True)
 class ServiceAgreement(_JsonApiModel):
-    """A billing plan (sandbox, growth, enterprise) and this period's usage against it."""
+    """A billing plan (sandbox, growth, enterprise) and this period's usage against it.
+
+    Attributes:
+        id: the agreement's id.
+        kind: the JSON:API type, `service_agreement` (wire key `type`).
+        name: the plan's name.
+        owner_id: the user or organization on the plan.
+        owner_type: `User` or `Organization`.
+        agreement_type: `developer`, `growth`, `enterprise`, ...
+        duration: the billing period length (`monthly`, `annual`).
+        state: `active`, or another state of the agreement.
+        starts_on: when the agreement started.
+        ends_on: when it ends, if it does.
+        current_billing_period_start: first day of the current period.
+        current_billing_period_end: last day of the current period.
+        next_billing_period_start: first day of the next period.
+        current_usage_summary: this period's use (devices, data operations, cellular MB, ...).
+        pricing_terms: the plan's limits and prices, as sent.
+    """
 
     name: str | None = wire(convert=as_str)
     owner_id: str | None = wire(convert=as_str)
@@ -83,12 +101,27 @@ class ServiceAgreement(_JsonApiModel):
 
     @property
     def device_limit_reached(self) -> bool:
+        """Whether the agreement's device limit is reached (new devices are refused)."""
         return as_bool(self.current_usage_summary.get("device_limit_reached"))
 
 
 @attrs.frozen(kw_only=True)
 class UsageReport(_JsonApiModel):
-    """A usage report built asynchronously; `download_url` appears once it is `available`."""
+    """A usage report built asynchronously; `download_url` appears once it is `available`.
+
+    Attributes:
+        id: the report's id.
+        kind: the JSON:API type (wire key `type`).
+        state: `pending`, then `available` (or `failed`).
+        service_agreement_id: the agreement it reports on.
+        report_type: `devices` or `products`.
+        date_period_start: the first day covered.
+        date_period_end: the last day covered.
+        created_at: when it was requested.
+        expires_at: when the download link stops working.
+        report_params: the parameters it was requested with.
+        download_url: where to download it, once available.
+    """
 
     state: str | None = wire(convert=as_str)
     service_agreement_id: str | None = wire(convert=as_str)
@@ -102,6 +135,7 @@ class UsageReport(_JsonApiModel):
 
     @property
     def is_available(self) -> bool:
+        """Whether the report is ready to download (`download_url` set)."""
         return self.state == "available" or self.download_url is not None
 
     @property
@@ -112,7 +146,20 @@ class UsageReport(_JsonApiModel):
 
 @attrs.frozen(kw_only=True)
 class UsageNotification(_JsonApiModel):
-    """A usage notice: a threshold reached (70/90/100 %), service paused or unpaused."""
+    """A usage notice: a threshold reached (70/90/100 %), service paused or unpaused.
+
+    Attributes:
+        id: the notice's id.
+        kind: the JSON:API type (wire key `type`).
+        state: its state.
+        event_name: what happened: a threshold reached, service paused or unpaused.
+        time_period: the billing period it is about.
+        created_at: when it was sent.
+        updated_at: when it last changed.
+        resource_id: the agreement (or other resource) it is about.
+        resource_type: that resource's type.
+        details: the notice's details (threshold, usage), as sent.
+    """
 
     state: str | None = wire(convert=as_str)
     event_name: str | None = wire(convert=as_str)

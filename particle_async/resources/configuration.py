@@ -33,21 +33,33 @@ class Configuration(Resource):
     """Configuration of a product (id or slug) and of its devices."""
 
     async def get(self, product: ProductId) -> ProductConfiguration:
-        """The product's default configuration (`NotFoundError` while none is set)."""
+        """The product's default configuration (`NotFoundError` while none is set).
+
+        Endpoint: `GET /v1/products/:product/config`.
+        """
         body = await self._transport.request("GET", _config_path(product, None))
         return ProductConfiguration.from_api(body or {})
 
     async def get_device(self, product: ProductId, device_id: str) -> DeviceConfiguration:
-        """A device's configuration: what it confirmed (`current`) and what waits (`pending`)."""
+        """A device's configuration: what it confirmed (`current`) and what waits (`pending`).
+
+        Endpoint: `GET /v1/products/:product/config/:deviceId`.
+        """
         body = await self._transport.request("GET", _config_path(product, device_id))
         return DeviceConfiguration.from_api(body or {})
 
     async def get_schema(self, product: ProductId) -> dict[str, Any]:
-        """The product's configuration JSON Schema."""
+        """The product's configuration JSON Schema.
+
+        Endpoint: `GET /v1/products/:product/config`.
+        """
         return await self._get_schema(product, None)
 
     async def get_device_schema(self, product: ProductId, device_id: str) -> dict[str, Any]:
-        """The JSON Schema that applies to one device."""
+        """The JSON Schema that applies to one device.
+
+        Endpoint: `GET /v1/products/:product/config/:deviceId`.
+        """
         return await self._get_schema(product, device_id)
 
     async def _get_schema(self, product: ProductId, device_id: str | None) -> dict[str, Any]:
@@ -64,7 +76,10 @@ class Configuration(Resource):
         device_ids: Sequence[str] | None = None,
     ) -> ConfigurationUpdate:
         """Replace the product's default configuration (202: devices pick it up as they
-        connect). `device_ids` limits the update to those devices."""
+        connect). `device_ids` limits the update to those devices.
+
+        Endpoint: `PUT /v1/products/:product/config`.
+        """
         body: dict[str, Any] = dict(config)
         if device_ids is not None:
             body["deviceIds"] = list(device_ids)
@@ -74,7 +89,10 @@ class Configuration(Resource):
         self, product: ProductId, device_id: str, config: Mapping[str, Any]
     ) -> ConfigurationUpdate:
         """Override configuration for one device: 200 applied, 202 device offline (applied
-        when it returns); an empty `config` resets the device to the product defaults."""
+        when it returns); an empty `config` resets the device to the product defaults.
+
+        Endpoint: `PUT /v1/products/:product/config/:deviceId`.
+        """
         return await self._put_config(_config_path(product, device_id), dict(config))
 
     async def reset_device(self, product: ProductId, device_id: str) -> ConfigurationUpdate:
@@ -83,7 +101,7 @@ class Configuration(Resource):
 
     async def _put_config(self, where: str, body: dict[str, Any]) -> ConfigurationUpdate:
         response: httpx.Response = await self._transport.request(
-            "PUT", where, json_body=body, expect="response"
+            "PUT", where, json_body=body, expect="response", idempotent=True
         )
         try:
             parsed = response.json() if response.content.strip() else {}
@@ -94,13 +112,19 @@ class Configuration(Resource):
 
     async def set_schema(self, product: ProductId, schema: Mapping[str, Any]) -> dict[str, Any]:
         """Replace the product's configuration schema (the whole schema, Particle's standard
-        parts included); returns the schema as stored."""
+        parts included); returns the schema as stored.
+
+        Endpoint: `PUT /v1/products/:product/config`.
+        """
         return await self._put_schema(product, None, schema)
 
     async def set_device_schema(
         self, product: ProductId, device_id: str, schema: Mapping[str, Any]
     ) -> dict[str, Any]:
-        """Replace the configuration schema of one device."""
+        """Replace the configuration schema of one device.
+
+        Endpoint: `PUT /v1/products/:product/config/:deviceId`.
+        """
         return await self._put_schema(product, device_id, schema)
 
     async def _put_schema(
@@ -111,15 +135,22 @@ class Configuration(Resource):
             _config_path(product, device_id),
             json_body=dict(schema),
             headers={"Content-Type": SCHEMA_MEDIA_TYPE, "Accept": SCHEMA_MEDIA_TYPE},
+            idempotent=True,
         )
         return dict(body or {})
 
     async def delete_schema(self, product: ProductId) -> bool:
-        """Drop the product's custom schema: back to the Tracker Edge default (204)."""
+        """Drop the product's custom schema: back to the Tracker Edge default (204).
+
+        Endpoint: `DELETE /v1/products/:product/config`.
+        """
         return await self._delete_schema(product, None)
 
     async def delete_device_schema(self, product: ProductId, device_id: str) -> bool:
-        """Drop a device's schema: it falls back to the product's (204)."""
+        """Drop a device's schema: it falls back to the product's (204).
+
+        Endpoint: `DELETE /v1/products/:product/config/:deviceId`.
+        """
         return await self._delete_schema(product, device_id)
 
     async def _delete_schema(self, product: ProductId, device_id: str | None) -> bool:
@@ -130,5 +161,6 @@ class Configuration(Resource):
             _config_path(product, device_id),
             json_body={},
             headers={"Content-Type": SCHEMA_MEDIA_TYPE},
+            idempotent=True,
         )
         return ok(body)

@@ -94,21 +94,31 @@ class Customers(Resource):
         return page_from_body(body, "customers", Customer.from_api, page=number, per_page=per_page)
 
     def iter(self, product: ProductId, *, per_page: int | None = None) -> Pager[Customer]:
-        """Every customer of the product, page by page (`async for c in ...iter(p)`)."""
+        """Every customer of the product, page by page (`async for c in ...iter(p)`).
+
+        Endpoint: `GET /v1/products/:product/customers`.
+        """
         return Pager.over(self.list, product, per_page=per_page)
 
     async def set_password(self, product: ProductId, email: str, password: str) -> bool:
-        """Set a (non-shadow) customer's password; needs a team token, not a customer's."""
+        """Set a (non-shadow) customer's password; needs a team token, not a customer's.
+
+        Endpoint: `PUT /v1/products/:product/customers/:customerEmail`.
+        """
         body = await self._transport.request(
             "PUT",
             path("/v1/products/{}/customers/{}", product, email),
             json_body={"password": password},
+            idempotent=True,
         )
         return ok(body)
 
     async def delete(self, product: ProductId, email: str) -> bool:
-        """Delete a customer; its tokens and pending claim codes are revoked too."""
+        """Delete a customer; its tokens and pending claim codes are revoked too.
+
+        Endpoint: `DELETE /v1/products/:product/customers/:customerEmail`.
+        """
         body = await self._transport.request(
-            "DELETE", path("/v1/products/{}/customers/{}", product, email)
+            "DELETE", path("/v1/products/{}/customers/{}", product, email), idempotent=True
         )
         return ok(body)

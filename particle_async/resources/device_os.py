@@ -39,7 +39,10 @@ class DeviceOS(Resource):
         internal_version: int | None = None,
         per_page: int = 100,
     ) -> Pager[DeviceOsVersion]:
-        """Every Device OS version, page by page (`async for v in cloud.device_os.iter()`)."""
+        """Every Device OS version, page by page (`async for v in cloud.device_os.iter()`).
+
+        Endpoint: `GET /v1/device-os/versions`.
+        """
         return Pager.over(
             self.list, platform_id=platform_id, internal_version=internal_version, per_page=per_page
         )

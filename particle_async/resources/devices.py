@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any, Literal
 
-from .._transport import DEFAULT, TimeoutTypes
+from ..models._base import shape_error
 from ..models.devices import (
     ClaimCode,
     ClaimResult,
@@ -59,11 +59,20 @@ class Devices(Resource):
             "per_page": per_page,
         }
         body = await self._transport.request("GET", "/v1/devices", params=params)
-        items = body.get("devices", []) if isinstance(body, dict) else body
-        return Device.list_from_api(items)
+        if isinstance(body, dict):  # some eras wrap the list; an object without it is wrong
+            if "devices" not in body:
+                raise shape_error("a JSON list of devices", body)
+            body = body["devices"]
+        return Device.list_from_api(body)
 
     async def get(self, device_id: str, *, product: ProductId | None = None) -> Device:
-        """One device's details, including the variables and functions it exposes."""
+        """One device's details, including the variables and functions it exposes.
+
+        Endpoint: `GET /v1/devices/:deviceId` (or `/v1/products/:product/devices/:deviceId`).
+
+        Raises:
+            NotFoundError: no such device, or it is not yours (or not in the product).
+        """
         body = await self._transport.request("GET", scoped(product, "devices/{}", device_id))
         return Device.from_api(body)
 
@@ -94,6 +103,8 @@ class Devices(Resource):
     ) -> ClaimCode:
         """A claim code a device presents during setup to be claimed by you.
 
+        Endpoint: `POST /v1/device_claims` (or `/v1/products/:product/device_claims`).
+
         Cellular devices claim by `iccid` (or `imei`). With `product=` the token must belong
         to a customer of the product; `activation_code` is for private-beta products.
         """
@@ -118,9 +129,12 @@ class Devices(Resource):
     ) -> DeviceUpdate:
         """`PUT /v1/devices/:id` with only the fields given (rename, notes, signal, ...).
 
+        Endpoint: `PUT /v1/devices/:deviceId` (or `/v1/products/:product/devices/:deviceId`).
+
         `development`, `desired_firmware_version` and `flash` exist only on the product
-        form. With `flash=True` the call may flash the device, so it is never re-sent once
-        it may have reached the server. Other wire fields pass through `**fields`.
+        form. With `flash=True` the call may flash the device, and `signal` makes it blink,
+        so those are never re-sent once they may have reached the server; the other fields
+        only set state and are retried like a GET. Other wire fields pass through `**fields`.
         """
         body = drop_none(
             {
@@ -137,36 +151,46 @@ class Devices(Resource):
             raise ValueError("update() needs at least one field to change")
         if product is None and any(key in body for key in _PRODUCT_ONLY):
             raise ValueError(f"{', '.join(_PRODUCT_ONLY)} can only be set with product=")
-        return await self._put(device_id, body, product=product, flashes=bool(flash))
+        acts = bool(flash) or signal is not None  # the device does something: never re-sent
+        return await self._put(device_id, body, product=product, idempotent=not acts)
 
     async def _put(
-        self, device_id: str, body: dict[str, Any], *, product: ProductId | None, flashes: bool
+        self, device_id: str, body: dict[str, Any], *, product: ProductId | None, idempotent: bool
     ) -> DeviceUpdate:
-        """Send a body as-is (an explicit `null` stays); flashing calls are never re-sent."""
+        """Send a body as-is (an explicit `null` stays); `idempotent` says if it may be re-sent."""
         result = await self._transport.request(
             "PUT",
             scoped(product, "devices/{}", device_id),
             json_body=body,
-            idempotent=False if flashes else None,
+            idempotent=idempotent,
         )
         return DeviceUpdate.from_api(result or {})
 
     async def rename(
         self, device_id: str, name: str, *, product: ProductId | None = None
     ) -> DeviceUpdate:
-        """Give the device a new name."""
+        """Give the device a new name.
+
+        Endpoint: `PUT /v1/devices/:deviceId` (or `/v1/products/:product/devices/:deviceId`).
+        """
         return await self.update(device_id, name=name, product=product)
 
     async def set_notes(
         self, device_id: str, notes: str, *, product: ProductId | None = None
     ) -> DeviceUpdate:
-        """Store free-form notes on the device."""
+        """Store free-form notes on the device.
+
+        Endpoint: `PUT /v1/devices/:deviceId` (or `/v1/products/:product/devices/:deviceId`).
+        """
         return await self.update(device_id, notes=notes, product=product)
 
     async def signal(
         self, device_id: str, on: bool = True, *, product: ProductId | None = None
     ) -> DeviceUpdate:
-        """Make the device's LED shout rainbows (`signal=1`) or stop (`signal=0`)."""
+        """Make the device's LED shout rainbows (`signal=1`) or stop (`signal=0`).
+
+        Endpoint: `PUT /v1/devices/:deviceId` (or `/v1/products/:product/devices/:deviceId`).
+        """
         return await self.update(device_id, signal=on, product=product)
 
     async def mark_development(
@@ -186,15 +210,18 @@ class Devices(Resource):
     async def unlock_product_firmware(self, device_id: str, *, product: ProductId) -> DeviceUpdate:
         """Let a product device follow the released firmware again (sends a null lock)."""
         return await self._put(
-            device_id, {"desired_firmware_version": None}, product=product, flashes=False
+            device_id, {"desired_firmware_version": None}, product=product, idempotent=True
         )
 
     async def set_firmware_updates_forced(
         self, device_id: str, forced: bool = True
     ) -> DeviceUpdate:
-        """Force-enable OTA updates on a device (`firmware_updates_forced`), or stop forcing."""
+        """Force-enable OTA updates on a device (`firmware_updates_forced`), or stop forcing.
+
+        Endpoint: `PUT /v1/devices/:deviceId`.
+        """
         return await self._put(
-            device_id, {"firmware_updates_forced": forced}, product=None, flashes=False
+            device_id, {"firmware_updates_forced": forced}, product=None, idempotent=True
         )
 
     async def remove(
@@ -202,19 +229,27 @@ class Devices(Resource):
     ) -> bool:
         """Unclaim the device (or, with `product=`, remove it from the product).
 
+        Endpoint: `DELETE /v1/devices/:deviceId` (or `/v1/products/:product/devices/:deviceId`).
+
         `deny=True` (product only) denies a quarantined device instead.
         """
         if deny is not None and product is None:
             raise ValueError("deny= needs product=")
         body = None if deny is None else {"deny": deny}
         result = await self._transport.request(
-            "DELETE", scoped(product, "devices/{}", device_id), json_body=body
+            "DELETE", scoped(product, "devices/{}", device_id), json_body=body, idempotent=True
         )
         return ok(result)
 
     async def ping(self, device_id: str, *, product: ProductId | None = None) -> PingResult:
-        """Ask the cloud whether the device answers right now."""
-        body = await self._transport.request("PUT", scoped(product, "devices/{}/ping", device_id))
+        """Ask the cloud whether the device answers right now.
+
+        Endpoint: `PUT /v1/devices/:deviceId/ping` (or
+        `/v1/products/:product/devices/:deviceId/ping`).
+        """
+        body = await self._transport.request(
+            "PUT", scoped(product, "devices/{}/ping", device_id), idempotent=False
+        )
         return PingResult.from_api(body)
 
     async def get_variable(
@@ -223,10 +258,17 @@ class Devices(Resource):
         name: str,
         *,
         product: ProductId | None = None,
-        timeout: TimeoutTypes = DEFAULT,
     ) -> Any:
-        """The variable's current value (the `result` field)."""
-        return (await self.read_variable(device_id, name, product=product, timeout=timeout)).result
+        """The variable's current value (the `result` field).
+
+        Endpoint: `GET /v1/devices/:deviceId/:name` (or
+        `/v1/products/:product/devices/:deviceId/:name`).
+
+        Raises:
+            DeviceOfflineError: the device is offline or did not answer in time.
+            NotFoundError: no such device, or its firmware has no variable `name`.
+        """
+        return (await self.read_variable(device_id, name, product=product)).result
 
     async def read_variable(
         self,
@@ -234,11 +276,10 @@ class Devices(Resource):
         name: str,
         *,
         product: ProductId | None = None,
-        timeout: TimeoutTypes = DEFAULT,
     ) -> VariableValue:
         """The whole variable answer, with `coreInfo` kept in `raw`."""
         body = await self._transport.request(
-            "GET", scoped(product, "devices/{}/{}", device_id, name), timeout=timeout
+            "GET", scoped(product, "devices/{}/{}", device_id, name)
         )
         return VariableValue.from_api(body)
 
@@ -249,10 +290,18 @@ class Devices(Resource):
         argument: str = "",
         *,
         product: ProductId | None = None,
-        timeout: TimeoutTypes = DEFAULT,
     ) -> int:
-        """Run a firmware function and return its integer. Never re-sent once it may have run."""
-        result = await self.call(device_id, name, argument, product=product, timeout=timeout)
+        """Run a firmware function and return its integer. Never re-sent once it may have run.
+
+        Endpoint: `POST /v1/devices/:deviceId/:name` (or
+        `/v1/products/:product/devices/:deviceId/:name`).
+
+        Raises:
+            DeviceOfflineError: the device is offline or did not answer.
+            NotFoundError: no such device, or its firmware has no function `name`.
+            RequestTimeoutError: the cloud gave up waiting; the function may still have run.
+        """
+        result = await self.call(device_id, name, argument, product=product)
         return result.return_value
 
     async def call(
@@ -262,7 +311,6 @@ class Devices(Resource):
         argument: str = "",
         *,
         product: ProductId | None = None,
-        timeout: TimeoutTypes = DEFAULT,
     ) -> FunctionResult:
         """Like `call_function`, with the whole answer."""
         body = await self._transport.request(
@@ -270,7 +318,6 @@ class Devices(Resource):
             scoped(product, "devices/{}/{}", device_id, name),
             json_body={"arg": argument},
             idempotent=False,
-            timeout=timeout,
         )
         return FunctionResult.from_api(body)
 
@@ -288,6 +335,10 @@ class Devices(Resource):
     ) -> UnprotectResult:
         """Disable device protection: `prepare`, have the device sign, then `confirm`.
 
+        Endpoint: `PUT /v1/devices/:deviceId/unprotect` (or
+        `/v1/products/:product/devices/:deviceId/unprotect`, or
+        `/v1/orgs/:org/devices/:deviceId/unprotect`).
+
         `confirm` needs the base64 nonces, signature and key fingerprint. The org form wins
         over the product form, as in the JS SDK.
         """
@@ -301,27 +352,41 @@ class Devices(Resource):
             }
         )
         result = await self._transport.request(
-            "PUT", self.uri(device_id, product=product, org=org) + "/unprotect", json_body=body
+            "PUT",
+            self.uri(device_id, product=product, org=org) + "/unprotect",
+            json_body=body,
+            idempotent=False,  # prepare issues a new nonce; confirm spends it
         )
         return UnprotectResult.from_api(result or {})
 
     def uri(
         self, device_id: str, *, product: ProductId | None = None, org: str | None = None
     ) -> str:
-        """The device's API path (org, then product, then user scope); sends nothing."""
+        """The device's API path (org, then product, then user scope); sends nothing.
+
+        Endpoint: `- /v1/devices/:deviceId` (or
+        `/v1/products/:product/devices/:deviceId`, or
+        `/v1/orgs/:org/devices/:deviceId`).
+        """
         if org is not None:
             return path("/v1/orgs/{}/devices/{}", org, device_id)
         return scoped(product, "devices/{}", device_id)
 
     async def lookup_serial_number(self, serial_number: str) -> SerialNumberInfo:
-        """The device ID (and ICCID) behind a printed serial number (50 requests per hour)."""
+        """The device ID (and ICCID) behind a printed serial number (50 requests per hour).
+
+        Endpoint: `GET /v1/serial_numbers/:serialNumber`.
+        """
         body = await self._transport.request("GET", path("/v1/serial_numbers/{}", serial_number))
         return SerialNumberInfo.from_api(body)
 
     async def send_public_key(
         self, device_id: str, key: str | bytes, *, algorithm: Literal["rsa", "ecc"] = "rsa"
     ) -> bool:
-        """Register a device's public key with the cloud (undocumented provisioning call)."""
+        """Register a device's public key with the cloud (undocumented provisioning call).
+
+        Endpoint: `POST /v1/provisioning/:deviceId`.
+        """
         body = {
             "deviceID": device_id,
             "publicKey": key.decode() if isinstance(key, bytes) else key,
@@ -335,9 +400,12 @@ class Devices(Resource):
         return ok(result)
 
     async def download_manufacturing_backup(self, device_id: str) -> bytes:
-        """A Tachyon's manufacturing backup files, as raw bytes (`PUT .../backup_files`)."""
+        """A Tachyon's manufacturing backup files, as raw bytes (`PUT .../backup_files`).
+
+        Endpoint: `PUT /v1/devices/:deviceId/backup_files`.
+        """
         result: bytes = await self._transport.request(
-            "PUT", path("/v1/devices/{}/backup_files", device_id), expect="bytes"
+            "PUT", path("/v1/devices/{}/backup_files", device_id), expect="bytes", idempotent=True
         )
         return result
 
@@ -349,6 +417,8 @@ class Devices(Resource):
         org: str | None = None,
     ) -> SearchResults:
         """Search devices, products and SIMs by ID, name, serial or ICCID (10 per kind).
+
+        Endpoint: `GET /v1/user/search` (or `/v1/orgs/:org/search`).
 
         Not paged: when `has_more` is set, narrow `text`.
         """

@@ -22,14 +22,22 @@ class Diagnostics(Resource):
         self, device_id: str, *, product: ProductId | None = None
     ) -> DiagnosticsRefresh:
         """Ask an online device to publish fresh vitals; answers 202 at once (the vitals come
-        later as a `spark/device/diagnostics/update` event and in `last`)."""
+        later as a `spark/device/diagnostics/update` event and in `last`).
+
+        Endpoint: `POST /v1/diagnostics/:deviceId/update` (or
+        `/v1/products/:product/diagnostics/:deviceId/update`).
+        """
         body = await self._transport.request(
             "POST", scoped(product, "diagnostics/{}/update", device_id)
         )
         return DiagnosticsRefresh.from_api(body or {})
 
     async def last(self, device_id: str, *, product: ProductId | None = None) -> DiagnosticsRecord:
-        """The last vitals the device sent."""
+        """The last vitals the device sent.
+
+        Endpoint: `GET /v1/diagnostics/:deviceId/last` (or
+        `/v1/products/:product/diagnostics/:deviceId/last`).
+        """
         body = await self._transport.request(
             "GET", scoped(product, "diagnostics/{}/last", device_id)
         )
@@ -44,7 +52,11 @@ class Diagnostics(Resource):
         product: ProductId | None = None,
     ) -> list[DiagnosticsRecord]:
         """Stored vitals (kept one month), oldest first; `start_date` inclusive, `end_date`
-        exclusive."""
+        exclusive.
+
+        Endpoint: `GET /v1/diagnostics/:deviceId` (or
+        `/v1/products/:product/diagnostics/:deviceId`).
+        """
         body = await self._transport.request(
             "GET",
             scoped(product, "diagnostics/{}", device_id),

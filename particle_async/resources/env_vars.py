@@ -46,7 +46,13 @@ class EnvVars(Resource):
         org: str | None = None,
     ) -> EnvVarsState:
         """The scope's variables: `latest` (as edited), `last_snapshot` (as rolled out),
-        and for a device what it last reported (`on_device`)."""
+        and for a device what it last reported (`on_device`).
+
+        Endpoint: `GET /v1/env` (or
+        `/v1/env/:deviceId`, or
+        `/v1/products/:product/env`, or
+        `/v1/orgs/:org/env`).
+        """
         body = await self._transport.request("GET", _env_path(device_id, product, org))
         return EnvVarsState.from_api(body)
 
@@ -61,6 +67,11 @@ class EnvVars(Resource):
         org: str | None = None,
     ) -> EnvVarsState:
         """Set and unset several variables at once (`PATCH`, at most 50 operations).
+
+        Endpoint: `PATCH /v1/env` (or
+        `/v1/env/:deviceId`, or
+        `/v1/products/:product/env`, or
+        `/v1/orgs/:org/env`).
 
         Give raw `ops` (`{"op": "Set", "key": k, "value": v}` / `{"op": "Unset", "key": k}`),
         or `set_values={...}` and `unset_keys=[...]`, or both.
@@ -89,9 +100,18 @@ class EnvVars(Resource):
         product: ProductId | None = None,
         org: str | None = None,
     ) -> EnvVarsState:
-        """Create or change one variable (`PUT .../env/:key`)."""
+        """Create or change one variable (`PUT .../env/:key`).
+
+        Endpoint: `PUT /v1/env/:key` (or
+        `/v1/env/:deviceId/:key`, or
+        `/v1/products/:product/env/:key`, or
+        `/v1/orgs/:org/env/:key`).
+        """
         body = await self._transport.request(
-            "PUT", _env_path(device_id, product, org, key), json_body={"value": value}
+            "PUT",
+            _env_path(device_id, product, org, key),
+            json_body={"value": value},
+            idempotent=True,
         )
         return EnvVarsState.from_api(body)
 
@@ -103,8 +123,16 @@ class EnvVars(Resource):
         product: ProductId | None = None,
         org: str | None = None,
     ) -> EnvVarsState:
-        """Remove one variable; returns the scope's variables after the change."""
-        body = await self._transport.request("DELETE", _env_path(device_id, product, org, key))
+        """Remove one variable; returns the scope's variables after the change.
+
+        Endpoint: `DELETE /v1/env/:key` (or
+        `/v1/env/:deviceId/:key`, or
+        `/v1/products/:product/env/:key`, or
+        `/v1/orgs/:org/env/:key`).
+        """
+        body = await self._transport.request(
+            "DELETE", _env_path(device_id, product, org, key), idempotent=True
+        )
         return EnvVarsState.from_api(body)
 
     async def render(
@@ -114,7 +142,13 @@ class EnvVars(Resource):
         product: ProductId | None = None,
         org: str | None = None,
     ) -> RenderedEnvVars:
-        """The flattened values (inherited plus own) a device in this scope gets."""
+        """The flattened values (inherited plus own) a device in this scope gets.
+
+        Endpoint: `GET /v1/env/render` (or
+        `/v1/env/:deviceId/render`, or
+        `/v1/products/:product/env/render`, or
+        `/v1/orgs/:org/env/render`).
+        """
         body = await self._transport.request("GET", _env_path(device_id, product, org) + "/render")
         return RenderedEnvVars.from_api(body)
 
@@ -125,7 +159,13 @@ class EnvVars(Resource):
         product: ProductId | None = None,
         org: str | None = None,
     ) -> EnvRollout:
-        """What a rollout would change: added, changed and removed keys."""
+        """What a rollout would change: added, changed and removed keys.
+
+        Endpoint: `GET /v1/env/rollout` (or
+        `/v1/env/:deviceId/rollout`, or
+        `/v1/products/:product/env/rollout`, or
+        `/v1/orgs/:org/env/rollout`).
+        """
         body = await self._transport.request("GET", _env_path(device_id, product, org) + "/rollout")
         return EnvRollout.from_api(body)
 
@@ -137,7 +177,13 @@ class EnvVars(Resource):
         product: ProductId | None = None,
         org: str | None = None,
     ) -> bool:
-        """Send `latest` to devices: `when="Immediate"` or `"Connect"` (on next connect)."""
+        """Send `latest` to devices: `when="Immediate"` or `"Connect"` (on next connect).
+
+        Endpoint: `POST /v1/env/rollout` (or
+        `/v1/env/:deviceId/rollout`, or
+        `/v1/products/:product/env/rollout`, or
+        `/v1/orgs/:org/env/rollout`).
+        """
         body = await self._transport.request(
             "POST", _env_path(device_id, product, org) + "/rollout", json_body={"when": when}
         )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import httpx
 
-from .._transport import DEFAULT, TimeoutTypes, Transport
+from .._transport import Transport
 from ..streaming import (
     EventHub,
     EventStream,
@@ -17,6 +17,9 @@ from ..streaming import (
     stream_path,
 )
 from ._base import ProductId, Resource, drop_none, ok, scoped
+
+if TYPE_CHECKING:
+    from ..distributed import EventBridge
 
 __all__ = ["Events"]
 
@@ -36,11 +39,13 @@ class Events(Resource):
         private: bool = True,
         ttl: int | None = None,
         product: ProductId | None = None,
-        timeout: TimeoutTypes = DEFAULT,
     ) -> bool:
         """Publish an event as the API user (`coreid` "api"); with `product=`, to a product.
 
+        Endpoint: `POST /v1/devices/events` (or `/v1/products/:product/events`).
+
         Never re-sent once it may have reached the cloud: subscribers would see it twice.
+        Returns True when the cloud accepted it.
         """
         body = drop_none({"name": name, "data": data, "private": private, "ttl": ttl})
         answer = await self._transport.request(
@@ -48,7 +53,6 @@ class Events(Resource):
             scoped(product, "devices/events"),
             json_body=body,
             idempotent=False,
-            timeout=timeout,
         )
         return ok(answer)
 
@@ -66,8 +70,19 @@ class Events(Resource):
     ) -> EventStream:
         """A reconnecting stream of events whose name starts with `prefix`.
 
-        Scope: your devices by default; `device=`, `product=` (and both), `org=`, or
-        `public=True` for the public firehose. Use `async with ... as stream` (connects at
+        Endpoints (`GET`, answered as `text/event-stream`), by scope:
+
+        - your devices (the default): `/v1/devices/events/:name`
+        - `device=`: `/v1/devices/:deviceId/events/:name`
+        - `product=`: `/v1/products/:product/events/:name`, and with `device=`
+          `/v1/products/:product/devices/:deviceId/events/:name`
+        - `org=`: `/v1/orgs/:org/events/:name` (with `device=` or `product=`:
+          `/v1/orgs/:org/devices/:deviceId/events/:name`,
+          `/v1/orgs/:org/products/:product/events/:name`)
+        - `public=True`, the public firehose: `GET /v1/events/:name`
+
+        Raises (at connect, from `async with` or the first read): `UnauthorizedError`,
+        `ForbiddenError` or `NotFoundError`, which end the stream; other failures reconnect. Use `async with ... as stream` (connects at
         once, so a bad token raises there) or plain `async for`, then `aclose()`.
         Options (`idle_timeout=`, `backoff=`, `malformed=`, ...) are `StreamOptions` fields.
         """
@@ -85,3 +100,22 @@ class Events(Resource):
     def hub(self, prefix: str = "", **subscribe_args: Any) -> EventHub:
         """One upstream subscription fanned out to many consumers: `hub.subscribe(prefix)`."""
         return EventHub(lambda: self.subscribe(prefix, **subscribe_args))
+
+    def bridge(
+        self, redis: Any, name: str, prefix: str = "", *, subscribe: Any = None, **options: Any
+    ) -> EventBridge:
+        """One upstream for a fleet, on Redis (the `[redis]` extra): see `EventBridge`.
+
+        Every worker calls this with the same `name`; one leader subscribes to `prefix`
+        (with `subscribe=` a dict of `subscribe()` arguments) and feeds a Redis Stream
+        that each worker reads with `bridge.consume(group, worker_name)`.
+        """
+        from ..distributed import EventBridge
+
+        args = dict(subscribe or {})
+        return EventBridge(
+            redis,
+            name=name,
+            stream_factory=lambda on_status: self.subscribe(prefix, on_status=on_status, **args),
+            **options,
+        )

@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .._options import NotGiven
-from .._transport import DEFAULT, USER_AGENT, TimeoutTypes
+from .._errors import ConfigurationError
+from .._transport import USER_AGENT
 from ._base import Resource
 
 __all__ = ["Files"]
@@ -24,34 +24,38 @@ __all__ = ["Files"]
 class Files(Resource):
     """Raw downloads by URL."""
 
-    async def download(self, url: str, *, timeout: TimeoutTypes = DEFAULT) -> bytes:
+    async def download(self, url: str) -> bytes:
         """The bytes at `url`: an API path (`/v1/...`) or an absolute `http(s)` URL.
 
-        The bearer token is sent only to the client's own base URL.
+        Endpoint: `GET :uri`.
+
+        The bearer token is sent only to the client's own base URL. For a slow host,
+        `cloud.with_options(timeout=...).files.download(url)`.
         """
         base = self._transport.base_url
         if url.startswith("/"):
-            return await self._own(url, timeout)
+            return await self._own(url)
         if url == base or url.startswith((base + "/", base + "?")):
-            return await self._own(url[len(base) :] or "/", timeout)
+            return await self._own(url[len(base) :] or "/")
         if urlsplit(url).scheme.lower() not in ("http", "https"):
-            raise ValueError(f"download needs an http(s) URL or an API path, got {url!r}")
-        return await self._foreign(url, timeout)
+            raise ConfigurationError(f"download needs an http(s) URL or an API path, got {url!r}")
+        return await self._foreign(url)
 
-    async def _own(self, api_path: str, timeout: TimeoutTypes) -> bytes:
-        body: bytes = await self._transport.request(
-            "GET", api_path, expect="bytes", timeout=timeout
-        )
+    async def _own(self, api_path: str) -> bytes:
+        body: bytes = await self._transport.request("GET", api_path, expect="bytes")
         return body
 
-    async def _foreign(self, url: str, timeout: TimeoutTypes) -> bytes:
+    async def _foreign(self, url: str) -> bytes:
         """Another host: no token; the transport's retry loop and error mapping still apply."""
         transport = self._transport
-        request = transport.http.build_request(
-            "GET",
-            url,
-            headers={"User-Agent": USER_AGENT, "Accept": "*/*"},
-            timeout=transport.timeout if isinstance(timeout, NotGiven) else httpx.Timeout(timeout),
-        )
+        try:
+            request = transport.http.build_request(
+                "GET",
+                url,
+                headers={"User-Agent": USER_AGENT, "Accept": "*/*"},
+                timeout=transport.timeout,
+            )
+        except httpx.InvalidURL as exc:
+            raise ConfigurationError(f"cannot download {url!r}: {exc}") from exc
         response = await transport.send(request, idempotent=True)
         return response.content

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._transport import DEFAULT, TimeoutTypes
 from ..models.firmware import BuildTargets, CompileResult, FlashResult
 from ._base import ProductId, Resource, path, scoped
 from ._upload import Files, FileSource, Progress, Upload, read_uploads
@@ -40,7 +39,6 @@ class Firmware(Resource):
         target_version: str | None = None,
         product_id: int | None = None,
         progress: Progress | None = None,
-        timeout: TimeoutTypes = DEFAULT,
     ) -> CompileResult:
         """Compile sources in the cloud (`POST /v1/binaries`); `latest` Device OS by default.
 
@@ -57,7 +55,6 @@ class Firmware(Resource):
             files=await read_uploads(files, "application.cpp"),
             form=form,
             progress=progress,
-            timeout=timeout,
         )
         return CompileResult.from_api(body)
 
@@ -70,9 +67,10 @@ class Firmware(Resource):
         target_version: str | None = None,
         product: ProductId | None = None,
         progress: Progress | None = None,
-        timeout: TimeoutTypes = DEFAULT,
     ) -> FlashResult:
         """Flash a device over the air with sources (compiled first) or a binary.
+
+        Endpoint: `PUT /v1/devices/:deviceId` (or `/v1/products/:product/devices/:deviceId`).
 
         `PUT /v1/devices/:id` as multipart. `binary=True` adds `file_type=binary` so the
         cloud skips compiling; `None` guesses (one `.bin` file, or raw bytes with NULs).
@@ -91,7 +89,6 @@ class Firmware(Resource):
             form=form,
             idempotent=False,
             progress=progress,
-            timeout=timeout,
         )
         return FlashResult.from_api(body)
 
@@ -102,27 +99,27 @@ class Firmware(Resource):
         *,
         product: ProductId | None = None,
         progress: Progress | None = None,
-        timeout: TimeoutTypes = DEFAULT,
     ) -> FlashResult:
         """Flash a compiled binary (`file_type=binary`): no compile step."""
         return await self.flash(
-            device_id, [binary], binary=True, product=product, progress=progress, timeout=timeout
+            device_id, [binary], binary=True, product=product, progress=progress
         )
 
-    async def download_binary(
-        self,
-        binary_id: str,
-        *,
-        timeout: TimeoutTypes = DEFAULT,
-    ) -> bytes:
-        """The bytes of a binary a cloud compile produced (`GET /v1/binaries/:id`)."""
+    async def download_binary(self, binary_id: str) -> bytes:
+        """The bytes of a binary a cloud compile produced (`GET /v1/binaries/:id`).
+
+        Endpoint: `GET /v1/binaries/:binaryId`.
+        """
         data: bytes = await self._transport.request(
-            "GET", path("/v1/binaries/{}", binary_id), expect="bytes", timeout=timeout
+            "GET", path("/v1/binaries/{}", binary_id), expect="bytes"
         )
         return data
 
     async def list_build_targets(self, *, featured: bool = False) -> BuildTargets:
-        """Device OS versions you can compile against (same as `cloud.device_os.build_targets`)."""
+        """Device OS versions you can compile against (same as `cloud.device_os.build_targets`).
+
+        Endpoint: `GET /v1/build_targets`.
+        """
         return await DeviceOS(self._transport).build_targets(featured=featured)
 
 

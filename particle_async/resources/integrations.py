@@ -72,13 +72,21 @@ class Integrations(Resource):
         return Webhook.from_api(answer)
 
     async def list_webhooks(self, *, product: ProductId | None = None) -> builtins.list[Webhook]:
-        """Your (or the product's) webhooks: integrations of type Webhook only."""
+        """Your (or the product's) webhooks: integrations of type Webhook only.
+
+        Endpoint: `GET /v1/webhooks` (or `/v1/products/:product/webhooks`).
+        """
         answer = await self._transport.request("GET", scoped(product, "webhooks"))
         return Webhook.list_from_api(items(answer, "webhooks"))
 
     async def delete_webhook(self, hook_id: str, *, product: ProductId | None = None) -> bool:
-        """Delete a webhook (`DELETE /v1/webhooks/:id`)."""
-        answer = await self._transport.request("DELETE", scoped(product, "webhooks/{}", hook_id))
+        """Delete a webhook (`DELETE /v1/webhooks/:id`).
+
+        Endpoint: `DELETE /v1/webhooks/:hookId` (or `/v1/products/:product/webhooks/:hookId`).
+        """
+        answer = await self._transport.request(
+            "DELETE", scoped(product, "webhooks/{}", hook_id), idempotent=True
+        )
         return ok(answer)
 
     # Integrations ------------------------------------------------------------------------
@@ -115,29 +123,47 @@ class Integrations(Resource):
         product: ProductId | None = None,
         **fields: Any,
     ) -> Integration:
-        """Replace an integration's configuration (`PUT`): the API does not merge changes."""
+        """Replace an integration's configuration (`PUT`): the API does not merge changes.
+
+        Endpoint: `PUT /v1/integrations/:integrationId` (or
+        `/v1/products/:product/integrations/:integrationId`).
+        """
         payload = _integration_body(event, device_id, integration_type, settings, fields)
         answer = await self._transport.request(
-            "PUT", scoped(product, "integrations/{}", integration_id), json_body=payload
+            "PUT",
+            scoped(product, "integrations/{}", integration_id),
+            json_body=payload,
+            idempotent=True,
         )
         return Integration.from_api(unwrap(answer, "integration"))
 
     async def get(self, integration_id: str, *, product: ProductId | None = None) -> Integration:
-        """One integration, with the logs of its last 10 requests (`logs`)."""
+        """One integration, with the logs of its last 10 requests (`logs`).
+
+        Endpoint: `GET /v1/integrations/:integrationId` (or
+        `/v1/products/:product/integrations/:integrationId`).
+        """
         answer = await self._transport.request(
             "GET", scoped(product, "integrations/{}", integration_id)
         )
         return Integration.from_api(unwrap(answer, "integration"))
 
     async def list(self, *, product: ProductId | None = None) -> builtins.list[Integration]:
-        """Every integration of every type (check `integration_type`)."""
+        """Every integration of every type (check `integration_type`).
+
+        Endpoint: `GET /v1/integrations` (or `/v1/products/:product/integrations`).
+        """
         answer = await self._transport.request("GET", scoped(product, "integrations"))
         return Integration.list_from_api(items(answer, "integrations"))
 
     async def delete(self, integration_id: str, *, product: ProductId | None = None) -> bool:
-        """Delete an integration (`204 No Content`)."""
+        """Delete an integration (`204 No Content`).
+
+        Endpoint: `DELETE /v1/integrations/:integrationId` (or
+        `/v1/products/:product/integrations/:integrationId`).
+        """
         answer = await self._transport.request(
-            "DELETE", scoped(product, "integrations/{}", integration_id)
+            "DELETE", scoped(product, "integrations/{}", integration_id), idempotent=True
         )
         return ok(answer)
 
@@ -150,6 +176,9 @@ class Integrations(Resource):
         product: ProductId | None = None,
     ) -> IntegrationTestResult:
         """Fire a test event at an integration and report whether its target accepted it.
+
+        Endpoint: `POST /v1/integrations/:integrationId/test` (or
+        `/v1/products/:product/integrations/:integrationId/test`).
 
         Never re-sent blindly: the target would receive the test twice.
         """

@@ -44,7 +44,10 @@ class Ledger(Resource):
         **fields: Any,
     ) -> LedgerDefinition:
         """Define a ledger (`201`). `scope`: Owner, Product or Device; `direction`:
-        Upstream (device to cloud) or Downstream (cloud to device)."""
+        Upstream (device to cloud) or Downstream (cloud to device).
+
+        Endpoint: `POST /v1/ledgers` (or `/v1/orgs/:org/ledgers`).
+        """
         ledger = drop_none(
             {
                 "name": name,
@@ -62,7 +65,10 @@ class Ledger(Resource):
     async def get(
         self, name: str, *, org: str | None = None, product: ProductId | None = None
     ) -> LedgerDefinition:
-        """One ledger definition."""
+        """One ledger definition.
+
+        Endpoint: `GET /v1/ledgers/:ledgerName` (or `/v1/orgs/:org/ledgers/:ledgerName`).
+        """
         body = await self._transport.request("GET", owner_path(org, product, "ledgers/{}", name))
         return LedgerDefinition.from_api(unwrap(body, "ledger"))
 
@@ -76,18 +82,29 @@ class Ledger(Resource):
         product: ProductId | None = None,
         **fields: Any,
     ) -> LedgerDefinition:
-        """Change a ledger's description or direction (the only editable fields)."""
+        """Change a ledger's description or direction (the only editable fields).
+
+        Endpoint: `PUT /v1/ledgers/:ledgerName` (or `/v1/orgs/:org/ledgers/:ledgerName`).
+        """
         ledger = drop_none({"description": description, "direction": direction, **fields})
         body = await self._transport.request(
-            "PUT", owner_path(org, product, "ledgers/{}", name), json_body={"ledger": ledger}
+            "PUT",
+            owner_path(org, product, "ledgers/{}", name),
+            json_body={"ledger": ledger},
+            idempotent=True,
         )
         return LedgerDefinition.from_api(unwrap(body, "ledger"))
 
     async def archive(
         self, name: str, *, org: str | None = None, product: ProductId | None = None
     ) -> bool:
-        """Archive a ledger (it is kept, not deleted; `204 No Content`)."""
-        body = await self._transport.request("DELETE", owner_path(org, product, "ledgers/{}", name))
+        """Archive a ledger (it is kept, not deleted; `204 No Content`).
+
+        Endpoint: `DELETE /v1/ledgers/:ledgerName` (or `/v1/orgs/:org/ledgers/:ledgerName`).
+        """
+        body = await self._transport.request(
+            "DELETE", owner_path(org, product, "ledgers/{}", name), idempotent=True
+        )
         return ok(body)
 
     async def list(
@@ -119,7 +136,10 @@ class Ledger(Resource):
         product: ProductId | None = None,
         per_page: int = 100,
     ) -> Pager[LedgerDefinition]:
-        """Every ledger definition, page by page."""
+        """Every ledger definition, page by page.
+
+        Endpoint: `GET /v1/ledgers` (or `/v1/orgs/:org/ledgers`).
+        """
         return Pager.over(
             self.list, scope=scope, archived=archived, org=org, product=product, per_page=per_page
         )
@@ -134,7 +154,11 @@ class Ledger(Resource):
         org: str | None = None,
         product: ProductId | None = None,
     ) -> LedgerInstance:
-        """A ledger's data for one scope value (an owner, product or device id)."""
+        """A ledger's data for one scope value (an owner, product or device id).
+
+        Endpoint: `GET /v1/ledgers/:ledgerName/instances/:scopeValue` (or
+        `/v1/orgs/:org/ledgers/:ledgerName/instances/:scopeValue`).
+        """
         body = await self._transport.request(
             "GET", owner_path(org, product, "ledgers/{}/instances/{}", name, scope_value)
         )
@@ -150,12 +174,17 @@ class Ledger(Resource):
         org: str | None = None,
         product: ProductId | None = None,
     ) -> LedgerInstance:
-        """Write a ledger instance's data: replace it all, or `merge=True` (`set_mode=Merge`)."""
+        """Write a ledger instance's data: replace it all, or `merge=True` (`set_mode=Merge`).
+
+        Endpoint: `PUT /v1/ledgers/:ledgerName/instances/:scopeValue` (or
+        `/v1/orgs/:org/ledgers/:ledgerName/instances/:scopeValue`).
+        """
         body = await self._transport.request(
             "PUT",
             owner_path(org, product, "ledgers/{}/instances/{}", name, scope_value),
             params={"set_mode": "Merge" if merge else None},
             json_body={"instance": {"data": dict(data)}},
+            idempotent=True,  # replace and merge both land in the same state twice
         )
         return LedgerInstance.from_api(unwrap(body, "instance"))
 
@@ -167,9 +196,15 @@ class Ledger(Resource):
         org: str | None = None,
         product: ProductId | None = None,
     ) -> bool:
-        """Delete one ledger instance (`204 No Content`)."""
+        """Delete one ledger instance (`204 No Content`).
+
+        Endpoint: `DELETE /v1/ledgers/:ledgerName/instances/:scopeValue` (or
+        `/v1/orgs/:org/ledgers/:ledgerName/instances/:scopeValue`).
+        """
         body = await self._transport.request(
-            "DELETE", owner_path(org, product, "ledgers/{}/instances/{}", name, scope_value)
+            "DELETE",
+            owner_path(org, product, "ledgers/{}/instances/{}", name, scope_value),
+            idempotent=True,
         )
         return ok(body)
 
@@ -200,7 +235,11 @@ class Ledger(Resource):
         product: ProductId | None = None,
         per_page: int = 100,
     ) -> Pager[LedgerInstance]:
-        """Every instance of a ledger, page by page."""
+        """Every instance of a ledger, page by page.
+
+        Endpoint: `GET /v1/ledgers/:ledgerName/instances` (or
+        `/v1/orgs/:org/ledgers/:ledgerName/instances`).
+        """
         return Pager.over(self.list_instances, name, org=org, product=product, per_page=per_page)
 
     # Versions ---------------------------------------------------------------------------
@@ -238,7 +277,11 @@ class Ledger(Resource):
         org: str | None = None,
         product: ProductId | None = None,
     ) -> Pager[LedgerInstance]:
-        """Every version in the window, newest first, walking back with `replaced_before`."""
+        """Every version in the window, newest first, walking back with `replaced_before`.
+
+        Endpoint: `GET /v1/ledgers/:ledgerName/instances/:scopeValue/versions` (or
+        `/v1/orgs/:org/ledgers/:ledgerName/instances/:scopeValue/versions`).
+        """
         cursors: dict[int, str | None] = {1: replaced_before}
 
         async def fetch(number: int) -> Page[LedgerInstance]:
@@ -270,7 +313,11 @@ class Ledger(Resource):
         org: str | None = None,
         product: ProductId | None = None,
     ) -> LedgerInstance:
-        """One earlier version of an instance."""
+        """One earlier version of an instance.
+
+        Endpoint: `GET /v1/ledgers/:ledgerName/instances/:scopeValue/versions/:version` (or
+        `/v1/orgs/:org/ledgers/:ledgerName/instances/:scopeValue/versions/:version`).
+        """
         body = await self._transport.request(
             "GET",
             owner_path(

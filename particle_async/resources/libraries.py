@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from .._paging import Page, Pager, page_from_body
-from .._transport import DEFAULT, TimeoutTypes
 from ..models.libraries import Library
 from ._base import Resource, ok, path
 from ._upload import FileSource, Progress, read_upload
@@ -75,7 +74,10 @@ class Libraries(Resource):
         exclude_scopes: str | Iterable[str] | None = None,
         limit: int = MAX_LIMIT,
     ) -> Pager[Library]:
-        """Every matching library, page by page, until a short page."""
+        """Every matching library, page by page, until a short page.
+
+        Endpoint: `GET /v1/libraries`.
+        """
         if architectures is not None and not isinstance(architectures, str):
             architectures = _csv(architectures)
         if exclude_scopes is not None and not isinstance(exclude_scopes, str):
@@ -95,7 +97,10 @@ class Libraries(Resource):
     async def get(
         self, name: str, *, version: str | None = None, scope: str | None = None
     ) -> Library:
-        """One library (its latest version unless `version` is given)."""
+        """One library (its latest version unless `version` is given).
+
+        Endpoint: `GET /v1/libraries/:name`.
+        """
         body = await self._transport.request(
             "GET", path("/v1/libraries/{}", name), params={"version": version, "scope": scope}
         )
@@ -120,7 +125,10 @@ class Libraries(Resource):
     def iter_versions(
         self, name: str, *, scope: str | None = None, limit: int = MAX_LIMIT
     ) -> Pager[Library]:
-        """Every version of a library, page by page."""
+        """Every version of a library, page by page.
+
+        Endpoint: `GET /v1/libraries/:name/versions`.
+        """
         return Pager.over(self.list_versions, name, scope=scope, limit=limit)
 
     async def contribute(
@@ -128,9 +136,10 @@ class Libraries(Resource):
         archive: FileSource,
         *,
         progress: Progress | None = None,
-        timeout: TimeoutTypes = DEFAULT,
     ) -> Library:
         """Upload a new (private) library version from a `.tar.gz` archive.
+
+        Endpoint: `POST /v1/libraries`.
 
         Sent as multipart part `file` named `archive.tar.gz`, as the JS SDK does.
         """
@@ -140,12 +149,14 @@ class Libraries(Resource):
             "/v1/libraries",
             files=[("file", ("archive.tar.gz", content, "application/gzip"))],
             progress=progress,
-            timeout=timeout,
         )
         return Library.from_api(_data(body))
 
     async def publish(self, name: str) -> Library:
-        """Make the latest private version of your library public (`visibility=public`)."""
+        """Make the latest private version of your library public (`visibility=public`).
+
+        Endpoint: `PATCH /v1/libraries/:name`.
+        """
         body = await self._transport.request(
             "PATCH",
             path("/v1/libraries/{}", name),
@@ -157,11 +168,14 @@ class Libraries(Resource):
     async def delete(self, name: str, *, force: str | None = None) -> bool:
         """Delete a private library (or, with the `force` key, a public one).
 
+        Endpoint: `DELETE /v1/libraries/:name`.
+
         The API takes `force` in a JSON body on this DELETE.
         """
         answer = await self._transport.request(
             "DELETE",
             path("/v1/libraries/{}", name),
             json_body={"force": force} if force is not None else None,
+            idempotent=True,
         )
         return ok(answer)

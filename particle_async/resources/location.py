@@ -63,7 +63,10 @@ class Location(Resource):
     ) -> Page[DeviceLocation]:
         """One page of device locations (20 per page by default, at most 100), optionally
         inside the box `rect_bl`..`rect_tr`, for devices whose ID or name starts with
-        `device_id`/`device_name`, in any of `groups`. `total` is the devices found."""
+        `device_id`/`device_name`, in any of `groups`. `total` is the devices found.
+
+        Endpoint: `GET /v1/products/:product/locations`.
+        """
         params: dict[str, Any] = {
             **_area(date_range, rect_bl, rect_tr),
             "device_id": device_id,
@@ -127,7 +130,10 @@ class Location(Resource):
         rect_tr: Corner | None = None,
     ) -> DeviceLocation:
         """One device's last known position, or its track within `date_range`, with the
-        per-point `properties` (heading, accuracy, speed, custom data)."""
+        per-point `properties` (heading, accuracy, speed, custom data).
+
+        Endpoint: `GET /v1/products/:product/locations/:deviceId`.
+        """
         body = await self._transport.request(
             "GET",
             path("/v1/products/{}/locations/{}", product, device_id),
@@ -143,7 +149,10 @@ class Location(Resource):
         device_name: str | None = None,
         groups: Sequence[str] | None = None,
     ) -> builtins.list[DeviceLocation]:
-        """The last known location of every device of the product, in one answer."""
+        """The last known location of every device of the product, in one answer.
+
+        Endpoint: `GET /v1/products/:product/fleet_locations`.
+        """
         params = {
             "device_id": device_id,
             "device_name": device_name,

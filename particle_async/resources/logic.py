@@ -54,6 +54,13 @@ def _function_body(
     )
 
 
+def _no_new_triggers(function: Mapping[str, Any]) -> bool:
+    """Whether an update may be re-sent: a trigger without an `id` is created by the PUT,
+    so sending it twice would leave two."""
+    triggers = function.get("logic_triggers") or []
+    return all(isinstance(t, Mapping) and "id" in t for t in triggers)
+
+
 class Logic(Resource):
     """Logic functions, their runs and logs."""
 
@@ -67,6 +74,8 @@ class Logic(Resource):
         product: ProductId | None = None,
     ) -> LogicExecution:
         """Run `code` once without saving it. Its side effects (publishes, ...) are real.
+
+        Endpoint: `POST /v1/logic/execute` (or `/v1/orgs/:org/logic/execute`).
 
         `event` is the test event it sees: `event_name`, `event_data`, `device_id`,
         `product_id`. Never re-sent blindly.
@@ -98,6 +107,8 @@ class Logic(Resource):
     ) -> LogicFunction:
         """Save a logic function (`201`); its triggers go live at once.
 
+        Endpoint: `POST /v1/logic/functions` (or `/v1/orgs/:org/logic/functions`).
+
         A trigger is `{"type": "Event", "event_name": ..., "product_id": ...}` or
         `{"type": "Scheduled", "cron": ..., "start_at": ...}`.
         """
@@ -112,7 +123,11 @@ class Logic(Resource):
     async def get(
         self, function_id: str, *, org: str | None = None, product: ProductId | None = None
     ) -> LogicFunction:
-        """One logic function."""
+        """One logic function.
+
+        Endpoint: `GET /v1/logic/functions/:logicFunctionId` (or
+        `/v1/orgs/:org/logic/functions/:logicFunctionId`).
+        """
         answer = await self._transport.request(
             "GET", owner_path(org, product, "logic/functions/{}", function_id)
         )
@@ -132,21 +147,30 @@ class Logic(Resource):
         product: ProductId | None = None,
         **fields: Any,
     ) -> LogicFunction:
-        """Change a logic function; a trigger that carries its `id` is updated in place."""
+        """Change a logic function; a trigger that carries its `id` is updated in place.
+
+        Endpoint: `PUT /v1/logic/functions/:logicFunctionId` (or
+        `/v1/orgs/:org/logic/functions/:logicFunctionId`).
+        """
         function = _function_body(name, code, description, enabled, triggers, api_username, fields)
         answer = await self._transport.request(
             "PUT",
             owner_path(org, product, "logic/functions/{}", function_id),
             json_body={"logic_function": function},
+            idempotent=_no_new_triggers(function),
         )
         return LogicFunction.from_api(unwrap(answer, "logic_function"))
 
     async def delete(
         self, function_id: str, *, org: str | None = None, product: ProductId | None = None
     ) -> bool:
-        """Delete a logic function and its triggers (`204 No Content`)."""
+        """Delete a logic function and its triggers (`204 No Content`).
+
+        Endpoint: `DELETE /v1/logic/functions/:logicFunctionId` (or
+        `/v1/orgs/:org/logic/functions/:logicFunctionId`).
+        """
         answer = await self._transport.request(
-            "DELETE", owner_path(org, product, "logic/functions/{}", function_id)
+            "DELETE", owner_path(org, product, "logic/functions/{}", function_id), idempotent=True
         )
         return ok(answer)
 
@@ -157,7 +181,10 @@ class Logic(Resource):
         org: str | None = None,
         product: ProductId | None = None,
     ) -> builtins.list[LogicFunction]:
-        """Every logic function; `today_stats=True` adds today's run counts to each."""
+        """Every logic function; `today_stats=True` adds today's run counts to each.
+
+        Endpoint: `GET /v1/logic/functions` (or `/v1/orgs/:org/logic/functions`).
+        """
         answer = await self._transport.request(
             "GET",
             owner_path(org, product, "logic/functions"),
@@ -168,7 +195,11 @@ class Logic(Resource):
     async def list_runs(
         self, function_id: str, *, org: str | None = None, product: ProductId | None = None
     ) -> builtins.list[LogicRun]:
-        """The recent runs of a logic function."""
+        """The recent runs of a logic function.
+
+        Endpoint: `GET /v1/logic/functions/:logicFunctionId/runs` (or
+        `/v1/orgs/:org/logic/functions/:logicFunctionId/runs`).
+        """
         answer = await self._transport.request(
             "GET", owner_path(org, product, "logic/functions/{}/runs", function_id)
         )
@@ -182,7 +213,11 @@ class Logic(Resource):
         org: str | None = None,
         product: ProductId | None = None,
     ) -> LogicRun:
-        """One run of a logic function."""
+        """One run of a logic function.
+
+        Endpoint: `GET /v1/logic/functions/:logicFunctionId/runs/:logicRunId` (or
+        `/v1/orgs/:org/logic/functions/:logicFunctionId/runs/:logicRunId`).
+        """
         answer = await self._transport.request(
             "GET", owner_path(org, product, "logic/functions/{}/runs/{}", function_id, run_id)
         )
@@ -196,7 +231,11 @@ class Logic(Resource):
         org: str | None = None,
         product: ProductId | None = None,
     ) -> builtins.list[LogicLogEntry]:
-        """The log lines of one run (`{logs}`, or `{logic_run_logs: {logs}}` as the docs show)."""
+        """The log lines of one run (`{logs}`, or `{logic_run_logs: {logs}}` as the docs show).
+
+        Endpoint: `GET /v1/logic/functions/:logicFunctionId/runs/:logicRunId/logs` (or
+        `/v1/orgs/:org/logic/functions/:logicFunctionId/runs/:logicRunId/logs`).
+        """
         answer = await self._transport.request(
             "GET",
             owner_path(org, product, "logic/functions/{}/runs/{}/logs", function_id, run_id),
@@ -207,7 +246,11 @@ class Logic(Resource):
     async def stats(
         self, function_id: str, *, org: str | None = None, product: ProductId | None = None
     ) -> LogicStats:
-        """Daily success/failure/timeout counts of a logic function."""
+        """Daily success/failure/timeout counts of a logic function.
+
+        Endpoint: `GET /v1/logic/functions/:logicFunctionId/stats` (or
+        `/v1/orgs/:org/logic/functions/:logicFunctionId/stats`).
+        """
         answer = await self._transport.request(
             "GET", owner_path(org, product, "logic/functions/{}/stats", function_id)
         )

@@ -93,6 +93,8 @@ class Mfa(Resource):
     ) -> MfaConfirmation:
         """Finish enrolment with the first OTP; `invalidate_tokens` revokes every other token.
 
+        Endpoint: `POST /v1/user/mfa-enable`.
+
         `invalidate_tokens` is only sent when true, as the JavaScript SDK does.
         """
         body: dict[str, Any] = {"mfa_token": mfa_token, "otp": otp}
@@ -104,6 +106,9 @@ class Mfa(Resource):
     async def disable(self, current_password: str) -> bool:
         """Turn MFA off (`PUT /v1/user/mfa-disable`); needs the account password."""
         body = await self._transport.request(
-            "PUT", "/v1/user/mfa-disable", json_body={"current_password": current_password}
+            "PUT",
+            "/v1/user/mfa-disable",
+            json_body={"current_password": current_password},
+            idempotent=True,
         )
         return ok(body)

@@ -35,7 +35,10 @@ class OAuthClients(Resource):
     """
 
     async def list(self, *, product: ProductId | None = None) -> list[OAuthClient]:
-        """Every OAuth client of the account, or of `product` (`{ok, clients}`)."""
+        """Every OAuth client of the account, or of `product` (`{ok, clients}`).
+
+        Endpoint: `GET /v1/clients` (or `/v1/products/:product/clients`).
+        """
         body = await self._transport.request("GET", scoped(product, "clients"))
         items = body.get("clients", []) if isinstance(body, Mapping) else body
         return OAuthClient.list_from_api(items)
@@ -50,6 +53,8 @@ class OAuthClients(Resource):
         product: ProductId | None = None,
     ) -> OAuthClient:
         """Create a client; `type="web"` (authorization-code flow) needs `redirect_uri`.
+
+        Endpoint: `POST /v1/clients` (or `/v1/products/:product/clients`).
 
         `scope` limits what its tokens may do (e.g. `"customers:create"`). The answer holds
         the `secret`, which is never shown again. Never re-sent once it may have arrived.
@@ -70,16 +75,24 @@ class OAuthClients(Resource):
         scope: str | Sequence[str] | None = None,
         product: ProductId | None = None,
     ) -> OAuthClient:
-        """Rename a client or change its scope (`scope="none"` removes every scope)."""
+        """Rename a client or change its scope (`scope="none"` removes every scope).
+
+        Endpoint: `PUT /v1/clients/:clientId` (or `/v1/products/:product/clients/:clientId`).
+        """
         body = drop_none({"name": name, "scope": _scope(scope)})
         if not body:
             raise ValueError("update() needs name or scope")
         result = await self._transport.request(
-            "PUT", scoped(product, "clients/{}", client_id), json_body=body
+            "PUT", scoped(product, "clients/{}", client_id), json_body=body, idempotent=True
         )
         return _client(result)
 
     async def delete(self, client_id: str, *, product: ProductId | None = None) -> bool:
-        """Delete a client (204); tokens it issued stop working."""
-        body = await self._transport.request("DELETE", scoped(product, "clients/{}", client_id))
+        """Delete a client (204); tokens it issued stop working.
+
+        Endpoint: `DELETE /v1/clients/:clientId` (or `/v1/products/:product/clients/:clientId`).
+        """
+        body = await self._transport.request(
+            "DELETE", scoped(product, "clients/{}", client_id), idempotent=True
+        )
         return ok(body)

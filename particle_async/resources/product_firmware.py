@@ -9,7 +9,6 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable
 
-from .._transport import DEFAULT, TimeoutTypes
 from ..models.firmware import FirmwareRelease, ProductFirmwareVersion
 from ._base import ProductId, Resource, drop_none, ok, path
 from ._upload import FileSource, Progress, read_upload
@@ -30,7 +29,10 @@ class ProductFirmware(Resource):
         return ProductFirmwareVersion.list_from_api(body)
 
     async def get(self, product: ProductId, version: int) -> ProductFirmwareVersion:
-        """One version's details."""
+        """One version's details.
+
+        Endpoint: `GET /v1/products/:product/firmware/:version`.
+        """
         body = await self._transport.request("GET", _firmware_path(product, "/{}", version))
         return ProductFirmwareVersion.from_api(body)
 
@@ -44,9 +46,10 @@ class ProductFirmware(Resource):
         description: str | None = None,
         mandatory: bool | None = None,
         progress: Progress | None = None,
-        timeout: TimeoutTypes = DEFAULT,
     ) -> ProductFirmwareVersion:
         """Upload a binary (or a zip bundle) as a new version; multipart part `file`.
+
+        Endpoint: `POST /v1/products/:product/firmware`.
 
         The part is named `firmware.bin` as the JS SDK does (`firmware.zip`, sent as
         `application/zip`, for a bundle). `progress(sent, total)` follows the upload.
@@ -65,7 +68,6 @@ class ProductFirmware(Resource):
             files=[("file", (name, content, content_type))],
             form=form,
             progress=progress,
-            timeout=timeout,
         )
         return ProductFirmwareVersion.from_api(body)
 
@@ -78,24 +80,27 @@ class ProductFirmware(Resource):
         description: str | None = None,
         mandatory: bool | None = None,
     ) -> ProductFirmwareVersion:
-        """Change a version's title, description (or, enterprise, `mandatory` flag)."""
+        """Change a version's title, description (or, enterprise, `mandatory` flag).
+
+        Endpoint: `PUT /v1/products/:product/firmware/:version`.
+        """
         body = drop_none({"title": title, "description": description, "mandatory": mandatory})
         if not body:
             raise ValueError("update() needs at least one field to change")
         answer = await self._transport.request(
-            "PUT", _firmware_path(product, "/{}", version), json_body=body
+            "PUT", _firmware_path(product, "/{}", version), json_body=body, idempotent=True
         )
         return ProductFirmwareVersion.from_api(answer)
 
-    async def download(
-        self, product: ProductId, version: int, *, timeout: TimeoutTypes = DEFAULT
-    ) -> bytes:
-        """The original uploaded binary of a version, as bytes."""
+    async def download(self, product: ProductId, version: int) -> bytes:
+        """The original uploaded binary of a version, as bytes.
+
+        Endpoint: `GET /v1/products/:product/firmware/:version/binary`.
+        """
         data: bytes = await self._transport.request(
             "GET",
             _firmware_path(product, "/{}/binary", version),
             expect="bytes",
-            timeout=timeout,
         )
         return data
 
@@ -110,6 +115,8 @@ class ProductFirmware(Resource):
     ) -> FirmwareRelease:
         """Release a version to the fleet (`product_default=True`) or to device groups.
 
+        Endpoint: `PUT /v1/products/:product/firmware/release`.
+
         The first release of a version needs it running on at least one device.
         """
         body = drop_none(
@@ -121,11 +128,16 @@ class ProductFirmware(Resource):
             }
         )
         answer = await self._transport.request(
-            "PUT", _firmware_path(product, "/release"), json_body=body
+            "PUT", _firmware_path(product, "/release"), json_body=body, idempotent=False
         )
         return FirmwareRelease.from_api(answer)
 
     async def delete(self, product: ProductId, version: int) -> bool:
-        """Delete a version that was never released (`204 No Content`)."""
-        answer = await self._transport.request("DELETE", _firmware_path(product, "/{}", version))
+        """Delete a version that was never released (`204 No Content`).
+
+        Endpoint: `DELETE /v1/products/:product/firmware/:version`.
+        """
+        answer = await self._transport.request(
+            "DELETE", _firmware_path(product, "/{}", version), idempotent=True
+        )
         return ok(answer)

@@ -121,7 +121,10 @@ class ProductDevices(Resource):
         import_sims: bool | None = None,
         claim_user: str | None = None,
     ) -> ImportResult:
-        """Add one device to the product (`POST .../devices {id}`); also approves quarantine."""
+        """Add one device to the product (`POST .../devices {id}`); also approves quarantine.
+
+        Endpoint: `POST /v1/products/:product/devices`.
+        """
         body = drop_none({"id": device_id, "import_sims": import_sims, "claim_user": claim_user})
         result = await self._transport.request(
             "POST", path("/v1/products/{}/devices", product), json_body=body
@@ -170,9 +173,12 @@ class ProductDevices(Resource):
         return await self._devices.remove(device_id, product=product)
 
     async def remove_owner(self, product: ProductId, device_id: str) -> bool:
-        """Unclaim a product device from its owner but keep it in the product."""
+        """Unclaim a product device from its owner but keep it in the product.
+
+        Endpoint: `DELETE /v1/products/:product/devices/:deviceId/owner`.
+        """
         result = await self._transport.request(
-            "DELETE", path("/v1/products/{}/devices/{}/owner", product, device_id)
+            "DELETE", path("/v1/products/{}/devices/{}/owner", product, device_id), idempotent=True
         )
         return ok(result)
 
@@ -205,19 +211,28 @@ class ProductDevices(Resource):
     async def mark_development(
         self, product: ProductId, device_id: str, development: bool = True
     ) -> DeviceUpdate:
-        """Mark (or with `False` unmark) a development device: it then skips product OTA."""
+        """Mark (or with `False` unmark) a development device: it then skips product OTA.
+
+        Endpoint: `PUT /v1/products/:product/devices/:deviceId`.
+        """
         return await self._devices.mark_development(device_id, development, product=product)
 
     async def lock_firmware(
         self, product: ProductId, device_id: str, version: int, *, flash: bool | None = None
     ) -> DeviceUpdate:
-        """Lock the device to product firmware `version` (`flash=True`: update now)."""
+        """Lock the device to product firmware `version` (`flash=True`: update now).
+
+        Endpoint: `PUT /v1/products/:product/devices/:deviceId`.
+        """
         return await self._devices.lock_product_firmware(
             device_id, version, product=product, flash=flash
         )
 
     async def unlock_firmware(self, product: ProductId, device_id: str) -> DeviceUpdate:
-        """Let the device follow the released product firmware again."""
+        """Let the device follow the released product firmware again.
+
+        Endpoint: `PUT /v1/products/:product/devices/:deviceId`.
+        """
         return await self._devices.unlock_product_firmware(device_id, product=product)
 
 
@@ -234,12 +249,18 @@ class Products(Resource):
         return Product.list_from_api(items(body, "products"))
 
     async def list_user_products(self) -> builtins.list[Product]:
-        """The products you can access, by the route the current docs give (`/v1/user/products`)."""
+        """The products you can access, by the route the current docs give (`/v1/user/products`).
+
+        Endpoint: `GET /v1/user/products`.
+        """
         body = await self._transport.request("GET", "/v1/user/products")
         return Product.list_from_api(items(body, "products"))
 
     async def get(self, product: ProductId) -> Product:
-        """One product by id or slug."""
+        """One product by id or slug.
+
+        Endpoint: `GET /v1/products/:product`.
+        """
         body = await self._transport.request("GET", path("/v1/products/{}", product))
         inner = body.get("product", body) if isinstance(body, dict) else body
         return Product.from_api(inner)
@@ -272,21 +293,36 @@ class Products(Resource):
         return attrs.evolve(FleetMetrics.from_api(body or {}), metric=metric)
 
     async def online_metrics(self, product: ProductId, **filters: Any) -> FleetMetrics:
-        """Online devices per bucket (see `metrics` for the filters)."""
+        """Online devices per bucket (see `metrics` for the filters).
+
+        Endpoint: `GET /v1/products/:product/metrics/online`.
+        """
         return await self.metrics(product, "online", **filters)
 
     async def event_metrics(self, product: ProductId, **filters: Any) -> FleetMetrics:
-        """Events received per bucket (see `metrics` for the filters)."""
+        """Events received per bucket (see `metrics` for the filters).
+
+        Endpoint: `GET /v1/products/:product/metrics/events`.
+        """
         return await self.metrics(product, "events", **filters)
 
     async def integration_metrics(self, product: ProductId, **filters: Any) -> FleetMetrics:
-        """Integration successes, failures and sleeps per bucket (see `metrics`)."""
+        """Integration successes, failures and sleeps per bucket (see `metrics`).
+
+        Endpoint: `GET /v1/products/:product/metrics/integration`.
+        """
         return await self.metrics(product, "integration", **filters)
 
     async def function_metrics(self, product: ProductId, **filters: Any) -> FleetMetrics:
-        """Function calls that succeeded, failed or found the device offline (see `metrics`)."""
+        """Function calls that succeeded, failed or found the device offline (see `metrics`).
+
+        Endpoint: `GET /v1/products/:product/metrics/functions`.
+        """
         return await self.metrics(product, "functions", **filters)
 
     async def variable_metrics(self, product: ProductId, **filters: Any) -> FleetMetrics:
-        """Variable reads that succeeded, failed or found the device offline (see `metrics`)."""
+        """Variable reads that succeeded, failed or found the device offline (see `metrics`).
+
+        Endpoint: `GET /v1/products/:product/metrics/variables`.
+        """
         return await self.metrics(product, "variables", **filters)

@@ -44,31 +44,47 @@ class Secrets(Resource):
     """Cloud secrets: names and usage only; values go in, never come out."""
 
     async def list(self, *, org: str | None = None) -> list[CloudSecret]:
-        """Every secret of the sandbox or of `org` (`{secrets}`)."""
+        """Every secret of the sandbox or of `org` (`{secrets}`).
+
+        Endpoint: `GET /v1/secrets`.
+        """
         body = await self._transport.request("GET", _secrets_path(org))
         items = body.get("secrets", []) if isinstance(body, Mapping) else body
         return CloudSecret.list_from_api(items)
 
     async def get(self, name: str, *, org: str | None = None) -> CloudSecret:
-        """One secret's metadata and where it is used (integrations, logic functions)."""
+        """One secret's metadata and where it is used (integrations, logic functions).
+
+        Endpoint: `GET /v1/secrets/:secretName`.
+        """
         return _secret(await self._transport.request("GET", _secrets_path(org, name)))
 
     async def create(self, name: str, value: str, *, org: str | None = None) -> CloudSecret:
-        """Create a secret (`POST`, JSON `{secret: {name, value}}`, 201); the name is checked."""
+        """Create a secret (`POST`, JSON `{secret: {name, value}}`, 201); the name is checked.
+
+        Endpoint: `POST /v1/secrets`.
+        """
         body = {"secret": {"name": _check(name), "value": value}}
         return _secret(await self._transport.request("POST", _secrets_path(org), json_body=body))
 
     async def update(self, name: str, value: str, *, org: str | None = None) -> CloudSecret:
         """Set a secret's value (`PUT`, JSON `{secret: {value}}`); every user of it sees it.
 
+        Endpoint: `PUT /v1/secrets/:secretName`.
+
         The Particle CLI's `secrets set` relies on this route to create a missing secret too.
         """
         body = {"secret": {"value": value}}
         return _secret(
-            await self._transport.request("PUT", _secrets_path(org, _check(name)), json_body=body)
+            await self._transport.request(
+                "PUT", _secrets_path(org, _check(name)), json_body=body, idempotent=True
+            )
         )
 
     async def delete(self, name: str, *, org: str | None = None) -> bool:
-        """Delete a secret (204); refused (an error) while integrations or logic use it."""
-        body = await self._transport.request("DELETE", _secrets_path(org, name))
+        """Delete a secret (204); refused (an error) while integrations or logic use it.
+
+        Endpoint: `DELETE /v1/secrets/:secretName`.
+        """
+        body = await self._transport.request("DELETE", _secrets_path(org, name), idempotent=True)
         return ok(body)

@@ -37,7 +37,10 @@ class Sims(Resource):
     ) -> Page[Sim]:
         """One page of SIMs. Filters (partial match) and paging exist only with `product=`
         (25 per page by default); your own SIMs come as one page. The page size goes out as
-        both `per_page` (the JS SDK) and `perPage` (the docs)."""
+        both `per_page` (the JS SDK) and `perPage` (the docs).
+
+        Endpoint: `GET /v1/sims` (or `/v1/products/:product/sims`).
+        """
         filters = {"iccid": iccid, "deviceId": device_id, "deviceName": device_name}
         if product is None:
             if any(v is not None for v in (*filters.values(), page, per_page)):
@@ -76,7 +79,10 @@ class Sims(Resource):
         return Pager(fetch)
 
     async def get(self, iccid: str, *, product: ProductId | None = None) -> Sim:
-        """One SIM's details (status, carrier, activations, last device)."""
+        """One SIM's details (status, carrier, activations, last device).
+
+        Endpoint: `GET /v1/sims/:iccid` (or `/v1/products/:product/sims/:iccid`).
+        """
         body = await self._transport.request("GET", scoped(product, "sims/{}", iccid))
         inner = body.get("sim", body) if isinstance(body, dict) else body
         return Sim.from_api(inner)
@@ -92,7 +98,7 @@ class Sims(Resource):
         """`PUT /v1/sims/:iccid {action}`: activate (your own SIMs only), deactivate or
         reactivate."""
         result = await self._transport.request(
-            "PUT", scoped(product, "sims/{}", iccid), json_body={"action": action}
+            "PUT", scoped(product, "sims/{}", iccid), json_body={"action": action}, idempotent=True
         )
         return ok(result)
 
@@ -110,9 +116,12 @@ class Sims(Resource):
 
     async def remove(self, iccid: str, *, product: ProductId | None = None) -> SimRelease:
         """Release (and deactivate) the SIM so another account can take it; `pending` when
-        the API answered 202."""
+        the API answered 202.
+
+        Endpoint: `DELETE /v1/sims/:iccid` (or `/v1/products/:product/sims/:iccid`).
+        """
         response: httpx.Response = await self._transport.request(
-            "DELETE", scoped(product, "sims/{}", iccid), expect="response"
+            "DELETE", scoped(product, "sims/{}", iccid), expect="response", idempotent=True
         )
         return SimRelease.from_api({"pending": response.status_code == 202})
 
@@ -125,7 +134,10 @@ class Sims(Resource):
         progress: Callable[[int, int], None] | None = None,
     ) -> bool:
         """Import and activate SIMs into a product: a list of `iccids`, or a `file` (path,
-        bytes or binary file) with one ICCID per line. Queued; the results are e-mailed."""
+        bytes or binary file) with one ICCID per line. Queued; the results are e-mailed.
+
+        Endpoint: `POST /v1/products/:product/sims`.
+        """
         if (iccids is None) == (file is None):
             raise ValueError("import_sims() needs exactly one of iccids= or file=")
         where = path("/v1/products/{}/sims", product)
@@ -140,12 +152,19 @@ class Sims(Resource):
         return ok(result)
 
     async def data_usage(self, iccid: str, *, product: ProductId | None = None) -> SimDataUsage:
-        """The SIM's data use this billing period, day by day (may lag up to an hour)."""
+        """The SIM's data use this billing period, day by day (may lag up to an hour).
+
+        Endpoint: `GET /v1/sims/:iccid/data_usage` (or
+        `/v1/products/:product/sims/:iccid/data_usage`).
+        """
         body = await self._transport.request("GET", scoped(product, "sims/{}/data_usage", iccid))
         return SimDataUsage.from_api(body)
 
     async def fleet_data_usage(self, product: ProductId) -> FleetDataUsage:
-        """The product fleet's data use this billing period (may lag by days)."""
+        """The product fleet's data use this billing period (may lag by days).
+
+        Endpoint: `GET /v1/products/:product/sims/data_usage`.
+        """
         body = await self._transport.request(
             "GET", path("/v1/products/{}/sims/data_usage", product)
         )
@@ -153,7 +172,10 @@ class Sims(Resource):
 
     async def status(self, iccid: str, *, product: ProductId | None = None) -> SimStatus:
         """Start (or look up) the cellular-network check for a SIM. Answers 202 with
-        `state == "pending"` until done; see `wait_for_status`."""
+        `state == "pending"` until done; see `wait_for_status`.
+
+        Endpoint: `GET /v1/sims/:iccid/status` (or `/v1/products/:product/sims/:iccid/status`).
+        """
         body = await self._transport.request("GET", scoped(product, "sims/{}/status", iccid))
         return SimStatus.from_api(body or {})
 

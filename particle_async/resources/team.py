@@ -53,7 +53,10 @@ class Team(Resource):
     async def list(
         self, product: ProductId | None = None, *, org: str | None = None
     ) -> list[TeamMember]:
-        """Every member, API users included (`is_programmatic`)."""
+        """Every member, API users included (`is_programmatic`).
+
+        Endpoint: `GET /v1/products/:product/team`.
+        """
         body = await self._transport.request("GET", _team_path(product, org))
         items = body.get("team", []) if isinstance(body, Mapping) else body
         return TeamMember.list_from_api(items)
@@ -68,6 +71,8 @@ class Team(Resource):
     ) -> TeamMember:
         """Invite a Particle user by e-mail; they accept from the invitation e-mail.
 
+        Endpoint: `POST /v1/products/:product/team`.
+
         `role` (Administrator, Developer, View-only, Support) is sent only when given: the
         docs require it, the JavaScript SDK never sends it.
         """
@@ -78,8 +83,13 @@ class Team(Resource):
     async def remove(
         self, username: str, product: ProductId | None = None, *, org: str | None = None
     ) -> bool:
-        """Remove a member (or delete an API user, whose token stops working)."""
-        body = await self._transport.request("DELETE", _team_path(product, org, "/{}", username))
+        """Remove a member (or delete an API user, whose token stops working).
+
+        Endpoint: `DELETE /v1/products/:product/team/:username`.
+        """
+        body = await self._transport.request(
+            "DELETE", _team_path(product, org, "/{}", username), idempotent=True
+        )
         return ok(body)
 
     async def create_api_user(
@@ -91,6 +101,8 @@ class Team(Resource):
         org: str | None = None,
     ) -> TeamMember:
         """Create an API user with `scopes` (e.g. `["devices:list"]`); `.token` is its token.
+
+        Endpoint: `POST /v1/products/:product/team` (or `/v1/orgs/:org/team`).
 
         Same route as `invite`, JSON body. Never re-sent once it may have reached the server.
         """
@@ -110,6 +122,8 @@ class Team(Resource):
     ) -> TeamMember:
         """Update a member or API user (`PUT`, as the API-user guide uses).
 
+        Endpoint: `PUT /v1/products/:product/team/:username` (or `/v1/orgs/:org/team/:username`).
+
         A scope change issues the API user a new token, returned in `.token`.
         """
         body = drop_none(
@@ -122,7 +136,7 @@ class Team(Resource):
         if not body:
             raise ValueError("update() needs friendly_name, scopes or role")
         result = await self._transport.request(
-            "PUT", _team_path(product, org, "/{}", username), json_body=body
+            "PUT", _team_path(product, org, "/{}", username), json_body=body, idempotent=True
         )
         return _member(result, *_ANSWER_KEYS)
 
@@ -131,10 +145,13 @@ class Team(Resource):
     ) -> TeamMember:
         """Give an API user a new token (the old one stops working); `.token` holds it.
 
+        Endpoint: `PUT /v1/products/:product/team/:username/token` (or
+        `/v1/orgs/:org/team/:username/token`).
+
         `PUT .../team/:username/token`. A retry after a lost answer is safe: the newest
         answer always carries the token that is valid.
         """
         result = await self._transport.request(
-            "PUT", _team_path(product, org, "/{}/token", username)
+            "PUT", _team_path(product, org, "/{}/token", username), idempotent=True
         )
         return _member(result, *_ANSWER_KEYS)

@@ -36,6 +36,8 @@ class Tokens(Resource):
     ) -> TokenGrant:
         """A new token for `username` (`grant_type=password`); the client goes in HTTP Basic.
 
+        Endpoint: `POST /oauth/token`.
+
         `expires_in=0` asks for a token that never expires. On an account with MFA this
         raises `MfaRequired` (a `ForbiddenError` carrying `mfa_token`), unless `otp` is
         given: then the second step (`cloud.mfa.login`) is sent at once.
@@ -71,6 +73,8 @@ class Tokens(Resource):
         expires_at: str | None = None,
     ) -> TokenGrant:
         """A token for the OAuth client's owner (`grant_type=client_credentials`, no user).
+
+        Endpoint: `POST /oauth/token`.
 
         The JavaScript SDK's `loginAsClientOwner`; a product client yields a token scoped to
         that product. The client goes in HTTP Basic.
@@ -127,32 +131,48 @@ class Tokens(Resource):
         return TokenGrant.from_api(body)
 
     async def current(self) -> CurrentToken:
-        """What the token this client uses may do and when it expires (`/access_tokens/current`)."""
+        """What the token this client uses may do and when it expires (`/access_tokens/current`).
+
+        Endpoint: `GET /v1/access_tokens/current`.
+        """
         body = await self._transport.request("GET", "/v1/access_tokens/current")
         return CurrentToken.from_api(body)
 
     async def delete(
         self, token: str, *, username: str | None = None, password: str | None = None
     ) -> bool:
-        """Revoke `token`: with username/password (older API) or with the client's token."""
+        """Revoke `token`: with username/password (older API) or with the client's token.
+
+        Endpoint: `DELETE /v1/access_tokens/:token`.
+        """
         auth = (username, password) if username is not None and password is not None else None
         body = await self._transport.request(
-            "DELETE", path("/v1/access_tokens/{}", token), auth=auth
+            "DELETE", path("/v1/access_tokens/{}", token), auth=auth, idempotent=True
         )
         return ok(body)
 
     async def delete_current(self) -> bool:
-        """Revoke the token this client is using (log out)."""
-        return ok(await self._transport.request("DELETE", "/v1/access_tokens/current"))
+        """Revoke the token this client is using (log out).
+
+        Endpoint: `DELETE /v1/access_tokens/current`.
+        """
+        return ok(
+            await self._transport.request("DELETE", "/v1/access_tokens/current", idempotent=True)
+        )
 
     async def delete_all(self) -> bool:
-        """Revoke every token of the account, the one this client uses included."""
-        return ok(await self._transport.request("DELETE", "/v1/access_tokens"))
+        """Revoke every token of the account, the one this client uses included.
+
+        Endpoint: `DELETE /v1/access_tokens`.
+        """
+        return ok(await self._transport.request("DELETE", "/v1/access_tokens", idempotent=True))
 
     async def list(
         self, username: str, password: str, *, otp: str | None = None
     ) -> list[AccessToken]:
         """Your tokens. The API wants your username and password (HTTP Basic), not a token.
+
+        Endpoint: `GET /v1/access_tokens`.
 
         With MFA on, pass the current `otp` too (sent as a query parameter, as documented).
         Older docs list this endpoint; the current reference no longer does.

@@ -29,7 +29,10 @@ class Usage(Resource):
     """Billing usage. Every call takes `org=` (id or slug) for an organization's plan."""
 
     async def service_agreements(self, *, org: str | None = None) -> list[ServiceAgreement]:
-        """Your (or the org's) service agreements with this period's usage summary."""
+        """Your (or the org's) service agreements with this period's usage summary.
+
+        Endpoint: `GET /v1/user/service_agreements` (or `/v1/orgs/:org/service_agreements`).
+        """
         body = await self._transport.request("GET", _owner(org, "service_agreements"))
         return ServiceAgreement.list_from_document(body)
 
@@ -45,7 +48,11 @@ class Usage(Resource):
         org: str | None = None,
     ) -> UsageReport:
         """Ask for a usage report (built asynchronously: 202, `state` pending). Follow it
-        with `wait_for_report`, then fetch `download_url`."""
+        with `wait_for_report`, then fetch `download_url`.
+
+        Endpoint: `POST /v1/user/service_agreements/:serviceAgreementId/usage_reports` (or
+        `/v1/orgs/:org/service_agreements/:serviceAgreementId/usage_reports`).
+        """
         body = drop_none(
             {
                 "report_type": report_type,
@@ -63,7 +70,11 @@ class Usage(Resource):
         return UsageReport.from_document(result)
 
     async def get_report(self, report_id: int | str, *, org: str | None = None) -> UsageReport:
-        """One usage report; `download_url` is set once its state is `available`."""
+        """One usage report; `download_url` is set once its state is `available`.
+
+        Endpoint: `GET /v1/user/usage_reports/:usageReportId` (or
+        `/v1/orgs/:org/usage_reports/:usageReportId`).
+        """
         body = await self._transport.request("GET", _owner(org, "usage_reports/{}", report_id))
         return UsageReport.from_document(body)
 
@@ -90,7 +101,11 @@ class Usage(Resource):
     async def notifications(
         self, service_agreement_id: int | str, *, org: str | None = None
     ) -> list[UsageNotification]:
-        """Usage notices of this period: thresholds reached (70/90/100 %), pauses, unpauses."""
+        """Usage notices of this period: thresholds reached (70/90/100 %), pauses, unpauses.
+
+        Endpoint: `GET /v1/user/service_agreements/:serviceAgreementId/notifications` (or
+        `/v1/orgs/:org/service_agreements/:serviceAgreementId/notifications`).
+        """
         body = await self._transport.request(
             "GET",
             _owner(org, "service_agreements/{}/notifications", service_agreement_id),

@@ -11,6 +11,12 @@ from ._base import Resource, drop_none, ok
 __all__ = ["Users"]
 
 
+def _changes_credentials(body: Mapping[str, Any]) -> bool:
+    """A new password (or revoking every token) makes a re-send fail where the first
+    attempt worked: `current_password` or the token is no longer valid. Not re-sent."""
+    return "password" in body or bool(body.get("invalidate_tokens"))
+
+
 class Users(Resource):
     """The current user. `create` and the password-reset calls need no token."""
 
@@ -42,10 +48,17 @@ class Users(Resource):
         )
         if not body:
             raise ValueError("update() needs at least one field to change")
-        return dict(await self._transport.request("PUT", "/v1/user", json_body=body) or {})
+        return dict(
+            await self._transport.request(
+                "PUT", "/v1/user", json_body=body, idempotent=not _changes_credentials(body)
+            )
+            or {}
+        )
 
     async def set_info(self, account_info: Mapping[str, Any]) -> bool:
         """Replace the account info (first/last name, company, business account flag).
+
+        Endpoint: `PUT /v1/user`.
 
         The API answers `{ok, message}`, not the user: call `get()` to read it back.
         """
@@ -54,7 +67,10 @@ class Users(Resource):
     async def change_username(
         self, username: str, current_password: str, *, invalidate_tokens: bool = False
     ) -> bool:
-        """Change the account e-mail; `invalidate_tokens` revokes every token (sent only if true)."""
+        """Change the account e-mail; `invalidate_tokens` revokes every token (sent only if true).
+
+        Endpoint: `PUT /v1/user`.
+        """
         body = await self.update(
             username=username,
             current_password=current_password,
@@ -65,7 +81,10 @@ class Users(Resource):
     async def change_password(
         self, password: str, current_password: str, *, invalidate_tokens: bool = False
     ) -> bool:
-        """Change the password; `invalidate_tokens` revokes every token (sent only if true)."""
+        """Change the password; `invalidate_tokens` revokes every token (sent only if true).
+
+        Endpoint: `PUT /v1/user`.
+        """
         body = await self.update(
             password=password,
             current_password=current_password,
@@ -106,7 +125,10 @@ class Users(Resource):
         return ok(body)
 
     async def reset_password(self, username: str) -> bool:
-        """E-mail a password-reset link to `username` (no token needed; rate limited)."""
+        """E-mail a password-reset link to `username` (no token needed; rate limited).
+
+        Endpoint: `POST /v1/user/password-reset`.
+        """
         body = await self._transport.request(
             "POST",
             "/v1/user/password-reset",

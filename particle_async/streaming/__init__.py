@@ -2,7 +2,14 @@
 
 from ._backoff import Backoff, BackoffPolicy
 from ._decoder import SSEDecoder
-from ._hub import Consumer, ConsumerOverflowError, ConsumerStats, EventHub, Overflow
+from ._hub import (
+    Consumer,
+    ConsumerOverflowError,
+    ConsumerStats,
+    EventHub,
+    HubStatistics,
+    Overflow,
+)
 from ._scope import stream_path
 from ._source import EventSource
 from ._status import (
@@ -25,6 +32,7 @@ __all__ = [
     "EventSource",
     "EventStream",
     "Gap",
+    "HubStatistics",
     "MalformedEventError",
     "MalformedPolicy",
     "Overflow",

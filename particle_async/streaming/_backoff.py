@@ -19,7 +19,14 @@ __all__ = ["Backoff", "BackoffPolicy"]
 
 @frozen(kw_only=True)
 class BackoffPolicy:
-    """Delays for reconnect attempt n (1-based): ~initial, then initial·2ⁿ⁻¹ up to cap."""
+    """Delays for reconnect attempt n (1-based): ~initial, then initial·2ⁿ⁻¹ up to cap.
+
+    Attributes:
+        initial: seconds before the first reconnect (jittered: half to all of it).
+        cap: the longest wait between two reconnects, in seconds.
+        healthy_after: a connection up this long resets the schedule to `initial`.
+        max_attempts: consecutive failed reconnects before the stream fails; None: never give up.
+    """
 
     initial: float = 0.25
     cap: float = 30.0
@@ -43,6 +50,7 @@ class Backoff:
 
     @property
     def exhausted(self) -> bool:
+        """Whether `max_attempts` reconnects are used up (never, without a limit)."""
         limit = self.policy.max_attempts
         return limit is not None and self.attempt >= limit
 

@@ -25,7 +25,7 @@ import anyio
 from anyio.abc import TaskGroup, TaskStatus
 from attrs import define, frozen
 
-from .._errors import StreamError
+from .._errors import ClientClosedError, StreamError
 from ..models.events import Event
 from ._source import EventSource
 from ._status import Gap, StreamState, StreamStats
@@ -45,7 +45,9 @@ YIELD_EVERY = 32
 
 
 class Overflow(str, enum.Enum):
-    """What a consumer's full queue does with one more event."""
+    """What a hub consumer does when its queue is full: drop the oldest queued event, drop the
+    incoming one, or end the consumer with `ConsumerOverflowError`.
+    """
 
     DROP_OLDEST = "drop_oldest"
     DROP_NEWEST = "drop_newest"
@@ -58,7 +60,16 @@ class ConsumerOverflowError(StreamError):
 
 @define
 class ConsumerStats:
-    """One consumer's counters; `gaps` are the upstream's outages since it joined."""
+    """Counters of one hub consumer.
+
+    Attributes:
+        delivered: events handed to the reader.
+        dropped: events lost to the overflow policy.
+        high_water: the longest the queue has been.
+        gaps: upstream outages since it joined (events in them reached no one).
+        gap_seconds: the total length of those outages.
+        last_gap: the most recent outage, if any.
+    """
 
     delivered: int = 0
     dropped: int = 0
@@ -70,7 +81,16 @@ class ConsumerStats:
 
 @frozen
 class HubStatistics:
-    """A snapshot of a hub: what came in, how many read it, what the upstream says."""
+    """A snapshot of a hub: what came in, how many read it, what the upstream says.
+
+    Attributes:
+        state: the hub's state (see `EventHub.state`).
+        events_in: events read from the upstream.
+        consumers: consumers attached now.
+        delivered: events handed to the attached consumers' readers.
+        dropped: events the attached consumers lost to their overflow policy.
+        source: the upstream's counters, once started.
+    """
 
     state: StreamState
     events_in: int
@@ -103,7 +123,7 @@ class Consumer:
 
     @property
     def queued(self) -> int:
-        """Events waiting to be read."""
+        """How many events wait in this consumer's queue."""
         return len(self._queue)
 
     @property
@@ -113,7 +133,8 @@ class Consumer:
 
     # Called by the hub's pump; never blocks.
     def offer(self, event: Event) -> None:
-        """Queue `event`, applying the overflow policy when the queue is full."""
+        """Queue an event for this consumer without waiting, applying the overflow policy
+        (called by the hub)."""
         if self._ended:
             return
         queue = self._queue
@@ -194,6 +215,7 @@ class EventHub:
         self._tg: TaskGroup | None = None
         self._error: BaseException | None = None
         self._finished = False
+        self._closing = False
         self._gaps_seen = 0
         self.events_in = 0
 
@@ -254,20 +276,19 @@ class EventHub:
         return consumer
 
     def remove(self, consumer: Consumer) -> None:
-        """Detach `consumer` (it stops receiving events); O(1)."""
+        """Detach a consumer (it stops receiving events); O(1); removing one twice is harmless."""
         if consumer in self._consumers:
             del self._consumers[consumer]
             self._snapshot = None
 
     async def __aenter__(self) -> EventHub:
         """Start the pump; returns once the upstream is ready (or raises why not)."""
-        self._tg = anyio.create_task_group()
-        await self._tg.__aenter__()
+        group = self._tg = anyio.create_task_group()
+        await group.__aenter__()
         try:
-            await self._tg.start(self._pump)
-        except BaseException:
-            self._tg.cancel_scope.cancel()
-            await self._tg.__aexit__(None, None, None)
+            await group.start(self._pump)
+        except BaseException as exc:
+            await self._stop_pump(exc)
             raise
         return self
 
@@ -280,15 +301,32 @@ class EventHub:
         """Stop the pump. The body's own exception propagates as itself, never wrapped in
         an ExceptionGroup: the pump never raises once started, so there is nothing to group.
         """
-        assert self._tg is not None
-        await self.aclose()
-        self._tg.cancel_scope.cancel()
-        await self._tg.__aexit__(None, None, None)
-        self._finish(None)
-        return None
+        await self._stop_pump(exc)
+
+    async def _stop_pump(self, exc: BaseException | None) -> None:
+        """Cancel the pump and exit its task group, whatever the body is going through.
+
+        The group is always exited here, in the task that entered it, before anything
+        else can raise: skipping that (an `await` cancelled first) corrupts the cancel
+        scope stack of the task. A cancellation is passed on as itself, so the group
+        sees its owner being cancelled; any other exception of the body is not, or the
+        group would wrap it in an ExceptionGroup. Cancelling the pump closes the source
+        (its `async with` exits), releasing the connection.
+        """
+        group, self._tg = self._tg, None
+        assert group is not None
+        group.cancel_scope.cancel()
+        try:
+            if isinstance(exc, anyio.get_cancelled_exc_class()):
+                await group.__aexit__(type(exc), exc, exc.__traceback__)
+            else:
+                await group.__aexit__(None, None, None)
+        finally:
+            self._finish(None)
 
     async def aclose(self) -> None:
         """End the upstream and every consumer (queued events are still delivered)."""
+        self._closing = True
         if self._source is not None:
             await self._source.aclose()
         self._finish(None)
@@ -302,7 +340,7 @@ class EventHub:
                 task_status.started()
                 await self._forward(source)
         except Exception as exc:
-            self._finish(exc)
+            self._finish(None if self._closed_by(exc) else exc)
             if not entered:
                 raise
         else:
@@ -325,6 +363,10 @@ class EventHub:
                 # One network read can hold hundreds of events; without a pause
                 # here a burst fills even a fast consumer's queue before it runs.
                 await anyio.lowlevel.checkpoint()
+
+    def _closed_by(self, exc: Exception) -> bool:
+        """Whether `exc` only says the hub or its client was closed: a close, no failure."""
+        return self._closing or isinstance(exc, ClientClosedError)
 
     def _report_gap(self, stats: StreamStats) -> None:
         self._gaps_seen = stats.gaps

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import TypeVar
@@ -32,6 +32,7 @@ from typing import TypeVar
 import anyio
 import httpx
 
+from .._body import Body
 from .._errors import (
     APIError,
     ClientClosedError,
@@ -87,21 +88,6 @@ def _fatal(exc: ParticleError) -> ParticleError | None:
     return None
 
 
-async def _finish_iterator(chunks: AsyncIterator[bytes]) -> None:
-    """Run httpx's nested byte generators to their end once the socket is closed.
-
-    An abandoned, half-run async generator is finalised later by the event loop (trio
-    warns about each one). Resuming it after `response.aclose()` makes the innermost read
-    fail at once, which ends every layer now, deterministically.
-    """
-    with anyio.CancelScope(shield=True), anyio.move_on_after(1.0):
-        try:
-            while True:
-                await chunks.__anext__()
-        except (StopAsyncIteration, Exception):
-            pass
-
-
 class EventStream:
     """An async iterator of `Event`s over one reconnecting event stream."""
 
@@ -130,7 +116,7 @@ class EventStream:
         self._backoff = Backoff(self.options.backoff)
         self._pending: deque[RawEvent] = deque()  # decoded frames, typed one by one on demand
         self._response: httpx.Response | None = None
-        self._chunks: AsyncIterator[bytes] | None = None
+        self._chunks: Body | None = None
         self._connected_at = 0.0
         self._reconnecting = False
         self._retry_after = 0.0
@@ -167,6 +153,7 @@ class EventStream:
         """Connect now, so a bad token or unknown device raises here, not at the first read."""
         await self._guarded(self._ensure_connected)
         if self._closed:
+            self._transport.check_open()  # closed with its client: ClientClosedError
             raise StreamError("stream closed while connecting")
         return self
 
@@ -196,12 +183,14 @@ class EventStream:
             self._scope.cancel()
             await self._reader_done.wait()
         else:
-            await self._drop_connection()
+            with anyio.CancelScope(shield=True):  # a closer being cancelled still closes
+                await self._drop_connection()
         if self.state is not StreamState.FAILED:
             self._set_state(StreamState.CLOSED)
 
     @property
     def closed(self) -> bool:
+        """Whether `aclose()` was called (or the context exited)."""
         return self._closed
 
     # -- the loop --------------------------------------------------------------------
@@ -298,7 +287,7 @@ class EventStream:
 
     def _accept(self, response: httpx.Response) -> None:
         self._response = response
-        self._chunks = response.aiter_bytes()
+        self._chunks = Body(response)
         self._connected_at = self._transport.clock.now()
         self._progress_at = self._last_byte_at = anyio.current_time()
         stats = self._stats
@@ -371,10 +360,10 @@ class EventStream:
         if self._decoder.has_partial:
             self._stats.partial_discarded += 1
         self._decoder.reset()
-        if response is not None:
-            await response.aclose()
         if chunks is not None:
-            await _finish_iterator(chunks)
+            await chunks.aclose()  # the response too, and httpx's generators to their end
+        elif response is not None:
+            await response.aclose()
 
     def _feed(self, chunk: bytes) -> None:
         """Decode a chunk; keep the frames our prefix matches, still untyped.

@@ -15,16 +15,22 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio.to_thread
 import uvicorn
 
-from ._app import Faults, Services, SlidingWindowLimiter, build_app
+from ._app import build_app
+from ._controls import Faults, SlidingWindowLimiter
+from ._replay import Recorded, Replay, open_replay
 from ._sse import Ending, StreamRegistry, install_log_filter
 from ._state import (
+    GRANTS,
+    PUBLIC_CLIENTS,
     CloudState,
     FakeDevice,
     FakeEvent,
@@ -37,6 +43,8 @@ from ._state import (
     new_id,
     new_token,
 )
+from ._webhooks import Webhooks
+from ._wire import Services
 
 logger = logging.getLogger("particle_async.testing")
 
@@ -44,6 +52,8 @@ DEFAULT_USERNAME = "user@example.com"
 DEFAULT_PASSWORD = "password"
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
+T = TypeVar("T")
+ERAS = ("current", "2014")
 SETTLE_TIMEOUT = 0.2  # how long stop() lets stream responses finish before aborting them
 
 
@@ -108,6 +118,7 @@ class Simulation:
         self._future: concurrent.futures.Future[None] | None = None
 
     def start(self, loop: asyncio.AbstractEventLoop) -> Simulation:
+        """Start publishing on the fake's event loop (thread-safe); returns the simulation."""
         self._future = asyncio.run_coroutine_threadsafe(self.run(), loop)
         self._future.add_done_callback(self._report)
         return self
@@ -127,6 +138,7 @@ class Simulation:
 
     @property
     def done(self) -> bool:
+        """Whether the publishing task has finished (its `count` reached, stopped, or failed)."""
         return self._future is not None and self._future.done()
 
     def _payload(self, i: int) -> str:
@@ -160,7 +172,14 @@ class FakeCloud:
     `rate_limit` is requests per second per client address (None: unlimited);
     `keepalive_interval` is the silence after which streams send `:\\n\\n`;
     `stream_queue_size` bounds each stream's backlog (overflow is dropped and counted);
-    `clock` is the rate limiter's time source, injectable so tests can move time.
+    `clock` (monotonic seconds) is the fake's time source, injectable so tests can move
+    time: it drives the rate limiter, webhook rate caps and retries (a `ManualClock`
+    also wakes waiting webhooks) and the fake's wall clock, which starts at
+    `start_time` (default: now) and decides when tokens expire.
+    `oauth_clients` (client ID -> secret) replaces the public clients `/oauth/token`
+    accepts (default: `PUBLIC_CLIENTS`: particle, particle-api, CLI2, user, spark).
+    `era` is "current" (the newest docs, the default) or "2014" (the Spark Cloud docs:
+    a flash answers `{ok, firmware_binary_id}` and events carry `ttl` as a string).
     """
 
     def __init__(
@@ -170,12 +189,24 @@ class FakeCloud:
         keepalive_interval: float = 9.0,
         stream_queue_size: int = 1024,
         clock: Callable[[], float] = time.monotonic,
+        start_time: datetime | None = None,
+        oauth_clients: Mapping[str, str] | None = None,
+        era: str = "current",
     ) -> None:
-        self._streams = StreamRegistry(stream_queue_size)
-        self._state = CloudState(sink=self._streams.dispatch)
+        if era not in ERAS:
+            raise ValueError(f"era must be one of {ERAS}")
+        self.era = era
+        self._streams = StreamRegistry(stream_queue_size, ttl_as_string=era == "2014")
+        self._state = CloudState(
+            sink=self._publish,
+            clock=clock,
+            start_time=start_time,
+            public_clients=PUBLIC_CLIENTS if oauth_clients is None else oauth_clients,
+        )
+        self.webhooks = Webhooks(self._state, clock)  # deliveries, stats, rate cap, retries
         self._limiter = SlidingWindowLimiter(rate_limit, clock)
         self.faults = Faults(self._streams)
-        self._services = Services(self._state, self._streams, keepalive_interval)
+        self._services = Services(self._state, self._streams, keepalive_interval, era)
         self.user = self._state.add_user(DEFAULT_USERNAME, DEFAULT_PASSWORD)
         self._phase = "new"
         self._phase_lock = threading.Lock()
@@ -186,6 +217,7 @@ class FakeCloud:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._startup_error: BaseException | None = None
         self._simulations: list[Simulation] = []
+        self._replays: list[Replay] = []
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -220,6 +252,9 @@ class FakeCloud:
             return
         for simulation in self._simulations:
             simulation.stop()
+        self.webhooks.stop()
+        for replay in self._replays:
+            replay.stop()
         self._streams.end_all(Ending.CLOSED, close=True)
         server, loop = self._server, self._loop
         if server is not None and loop is not None and server.exit_requested is not None:
@@ -263,6 +298,7 @@ class FakeCloud:
         assert self._sock is not None
         self._loop = asyncio.get_running_loop()
         self._streams.loop = self._loop
+        self.webhooks.start(self._loop)
         await self._server.serve(sockets=[self._sock])
 
     def __enter__(self) -> FakeCloud:
@@ -291,12 +327,14 @@ class FakeCloud:
 
     @property
     def port(self) -> int:
+        """The port the server listens on (raises `RuntimeError` before `start()`)."""
         if self._port is None:
             raise RuntimeError("FakeCloud is not started")
         return self._port
 
     @property
     def base_url(self) -> str:
+        """`http://127.0.0.1:<port>`: pass it to `Particle(base_url=...)`."""
         return f"http://127.0.0.1:{self.port}"
 
     @property
@@ -306,15 +344,18 @@ class FakeCloud:
 
     @property
     def rate_limit(self) -> int | None:
+        """The fake's requests-per-second limit per client, or None when it does not limit."""
         return self._limiter.limit
 
     @rate_limit.setter
     def rate_limit(self, limit: int | None) -> None:
+        """The fake's requests-per-second limit per client, or None when it does not limit."""
         self._limiter.limit = limit
 
     # -- state ---------------------------------------------------------------------------
 
     def add_user(self, username: str, password: str) -> FakeUser:
+        """Create another user that can log in with `username` and `password`."""
         return self._state.add_user(username, password)
 
     def add_device(
@@ -366,6 +407,7 @@ class FakeCloud:
     def add_org(
         self, slug: str, name: str | None = None, *, members: list[FakeUser | str] | None = None
     ) -> FakeOrg:
+        """Create an organization `slug` with `members` (default: the main user); returns it."""
         team = {self._username(m) for m in members or [self.user]}
         return self._state.add_org(FakeOrg(id=new_id(), slug=slug, name=name or slug, members=team))
 
@@ -376,13 +418,18 @@ class FakeCloud:
         *,
         owner: FakeUser | str | None = None,
         product_id: int | None = None,
+        kind: str = "installed",
     ) -> OAuthClient:
-        """A client whose `client_credentials` tokens act for `owner`."""
+        """A client whose `client_credentials` tokens act for `owner`; `kind` ("installed",
+        "web" or "public") decides which grants `/oauth/token` lets it use."""
+        if kind not in GRANTS:
+            raise ValueError(f"kind must be one of {sorted(GRANTS)}")
         client = OAuthClient(
             id=client_id or f"client-{new_id()[:8]}",
             secret=secret or new_token(),
             owner=self._username(owner),
             product_id=product_id,
+            kind=kind,
         )
         return self._state.add_client(client)
 
@@ -397,7 +444,43 @@ class FakeCloud:
 
     @property
     def devices(self) -> list[FakeDevice]:
+        """Every device in the fake cloud, of every user and product."""
         return self._state.all_devices()
+
+    def account(self, username: str) -> FakeUser:
+        """A user by username."""
+        with self._state.lock:
+            user = self._state.users.get(username)
+        if user is None:
+            raise KeyError(username)
+        return user
+
+    def product(self, key: int | str) -> FakeProduct:
+        """A product by ID or slug."""
+        product = self._state.find_product(str(key))
+        if product is None:
+            raise KeyError(key)
+        return product
+
+    def org(self, key: str) -> FakeOrg:
+        """An organisation by slug or ID."""
+        org = self._state.find_org(key)
+        if org is None:
+            raise KeyError(key)
+        return org
+
+    def area(self, kind: type[T]) -> T:
+        """The store of one API area, the very object its routes read and write, e.g.
+        `cloud.area(FirmwareState).flashed[device.id]` (the classes live in the area's
+        module under `particle_async.testing.routes`). Created empty on first use."""
+        return self._state.area(kind)
+
+    @property
+    def state(self) -> CloudState:
+        """Everything the fake knows (users, tokens, devices, products, organisations),
+        for the area helpers that take it, e.g. `accounts_secrets.read_secret(cloud.state,
+        ...)`. It is the live state: mutate it only through its methods, which lock."""
+        return self._state
 
     def _username(self, who: FakeUser | str | None) -> str:
         if who is None:
@@ -405,6 +488,11 @@ class FakeCloud:
         return who if isinstance(who, str) else who.username
 
     # -- events --------------------------------------------------------------------------
+
+    def _publish(self, event: FakeEvent) -> None:
+        """Every published event: to the open streams, then to the webhooks it triggers."""
+        self._streams.dispatch(event)
+        self.webhooks.dispatch(event)
 
     def publish(
         self,
@@ -451,6 +539,38 @@ class FakeCloud:
         self._simulations.append(simulation.start(self._loop))
         return simulation
 
+    def replay(
+        self,
+        path: str | Path,
+        speed: float = 1.0,
+        *,
+        owner: FakeUser | str | None = None,
+        populate: bool = True,
+    ) -> Replay:
+        """Publish the events recorded in `path` (`particle-async record`'s JSON lines)
+        with their original spacing divided by `speed` (0: as fast as possible), through
+        the same path as live events. They belong to `owner` (default: the default user);
+        `populate` first adds the devices (and products) they name that the fake lacks, so
+        device and product streams can be opened. Malformed lines are logged, skipped and
+        listed in the returned `Replay`'s `skipped`; it publishes in the background."""
+        if self._loop is None or self._phase != "running":
+            raise RuntimeError("FakeCloud is not running")
+        source, events, skipped = open_replay(path, speed, self._username(owner))
+        if populate:
+            self._populate(events, self._username(owner))
+        replay = Replay(source, events, skipped, speed, self._state.publish)
+        self._replays.append(replay.start(self._loop))
+        return replay
+
+    def _populate(self, events: list[Recorded], owner: str) -> None:
+        for recorded in events:
+            event = recorded.event
+            product = event.product_id
+            if product is not None and self._state.find_product(str(product)) is None:
+                self.add_product(product, members=[owner])
+            if event.coreid != "api" and self._state.find_device(event.coreid) is None:
+                self._state.add_device(id=event.coreid, owner=owner, product_id=product)
+
     @property
     def published(self) -> list[FakeEvent]:
         """Every event published (over HTTP or from Python), oldest first."""
@@ -465,6 +585,7 @@ class FakeCloud:
 
     @property
     def open_streams(self) -> int:
+        """How many event-stream connections are open right now."""
         return self._streams.count
 
     @property

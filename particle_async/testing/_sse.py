@@ -33,13 +33,14 @@ MAX_WRITE = 65_536  # per send: small enough for the server's flow control to pu
 HEADERS = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
 
 
-def encode_event(event: FakeEvent) -> bytes:
+def encode_event(event: FakeEvent, ttl_as_string: bool = False) -> bytes:
     """One SSE frame, byte for byte what api.particle.io sends: compact JSON, keys in the
     cloud's order, `productID`/`version` only for product devices' events. Non-ASCII is
-    left raw (as Node's JSON.stringify does), U+2028 included."""
+    left raw (as Node's JSON.stringify does), U+2028 included. `ttl` is a number, as
+    today; the 2014 era sent it as a string."""
     payload: dict[str, object] = {
         "data": event.data,
-        "ttl": event.ttl,
+        "ttl": str(event.ttl) if ttl_as_string else event.ttl,
         "published_at": iso_ms(event.published_at),
         "coreid": event.coreid,
     }
@@ -105,8 +106,9 @@ class Stream:
 class StreamRegistry:
     """Every open stream, thread-safe. `loop` is the server loop, set when it starts."""
 
-    def __init__(self, queue_size: int = 1024) -> None:
+    def __init__(self, queue_size: int = 1024, *, ttl_as_string: bool = False) -> None:
         self.queue_size = queue_size
+        self.ttl_as_string = ttl_as_string
         self.loop: asyncio.AbstractEventLoop | None = None
         self.dropped_events = 0
         self._lock = threading.Lock()
@@ -169,7 +171,7 @@ class StreamRegistry:
                     stream.dropped += 1
                     self.dropped_events += 1
                     continue
-                frame = frame or encode_event(event)
+                frame = frame or encode_event(event, self.ttl_as_string)
                 stream.pending.append(frame)
                 self._wake(stream)
 

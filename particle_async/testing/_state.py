@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar, cast
@@ -20,6 +21,27 @@ from typing import Any, TypeVar, cast
 DEFAULT_TOKEN_LIFETIME = 7_776_000  # seconds; what /oauth/token grants when not asked
 RECORD_LIMIT = 100_000  # newest entries kept in `published` / `requests` (bounded for benchmarks)
 CELLULAR_PLATFORMS = frozenset({10, 13, 23, 25, 26, 28, 35, 37})  # Electron, Boron, B SoM, ...
+
+# The public clients Particle's own tools log in with (client ID -> secret): the docs and
+# CLI v1 (`particle`), particle-api-js (`particle-api`), the CLI today (`CLI2`), the CLI's
+# `token create` (`user`) and the Spark-era docs (`spark`). Their secrets are not secret.
+PUBLIC_CLIENTS: Mapping[str, str] = {
+    "particle": "particle",
+    "particle-api": "particle-api",
+    "CLI2": "CLI2",
+    "user": "user",
+    "spark": "spark",
+}
+# Which `/oauth/token` grants each kind of client may use. Public clients log users in;
+# an `installed` client (a mobile or desktop app, or a server) also gets
+# `client_credentials` tokens acting for its owner; a `web` client is the three-legged
+# flow's: an authorization code, never a user's password.
+GRANTS: Mapping[str, frozenset[str]] = {
+    "public": frozenset({"password", "refresh_token"}),
+    "installed": frozenset({"password", "refresh_token", "client_credentials"}),
+    "web": frozenset({"authorization_code", "refresh_token", "client_credentials"}),
+}
+CORE_GRANTS = frozenset().union(*GRANTS.values())
 
 T = TypeVar("T")
 VariableValue = Any  # a JSON scalar, or a zero-argument callable evaluated on each read
@@ -82,18 +104,24 @@ class TokenRecord:
     expires_at: datetime | None  # None: never expires
     refresh_token: str | None = field(default=None, repr=False)
 
-    def expired(self) -> bool:
-        return self.expires_at is not None and self.expires_at <= utcnow()
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
 
 
 @dataclass(eq=False, kw_only=True)
 class OAuthClient:
-    """`owner` is who a client_credentials token acts for; built-in clients have none."""
+    """`owner` is who a client_credentials token acts for; public clients have none.
+    `kind` ("public", "installed" or "web") decides the grants it may use."""
 
     id: str
     secret: str = field(repr=False)
     owner: str | None = None
     product_id: int | None = None
+    kind: str = "installed"
+
+    @property
+    def grants(self) -> frozenset[str]:
+        return GRANTS.get(self.kind, frozenset())
 
 
 @dataclass(eq=False, kw_only=True)
@@ -138,6 +166,7 @@ class FakeDevice:
     denied: bool = False
     signaling: bool = False
     firmware_updates_forced: bool = False
+    protected: bool = False  # device protection on: unprotect must be confirmed
     groups: list[str] = field(default_factory=list)
     firmware_version: int | None = None
     desired_firmware_version: int | None = None
@@ -151,9 +180,11 @@ class FakeDevice:
 
     @property
     def cellular(self) -> bool:
+        """Whether the device's platform is a cellular one (Electron, Boron, B SoM, ...)."""
         return self.platform_id in CELLULAR_PLATFORMS
 
     def set_variable(self, name: str, value: VariableValue) -> None:
+        """Set (or add) a variable; the next read returns the new value."""
         with self._cloud.lock:
             self.variables[name] = value
 
@@ -189,6 +220,7 @@ class FakeDevice:
         self.publish("spark/status", "offline")
 
     def go_online(self) -> None:
+        """Bring the device online, publishing `spark/status` `online` as the cloud does."""
         with self._cloud.lock:
             self.online = True
             self.last_handshake_at = utcnow()
@@ -196,11 +228,24 @@ class FakeDevice:
 
 
 class CloudState:
-    """All the fake cloud knows. `sink` receives each published event (the stream registry)."""
+    """All the fake cloud knows. `sink` receives each published event (the stream registry).
 
-    def __init__(self, sink: EventSink | None = None) -> None:
+    The fake's clock: `now()` is `start_time` plus however far `clock` (monotonic
+    seconds, injectable) has moved since, so a test that moves its clock ages tokens.
+    """
+
+    def __init__(
+        self,
+        sink: EventSink | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        start_time: datetime | None = None,
+        public_clients: Mapping[str, str] = PUBLIC_CLIENTS,
+    ) -> None:
         self.lock = threading.RLock()
         self.sink = sink
+        self.clock = clock
+        self._started = (start_time or utcnow(), clock())
         self.users: dict[str, FakeUser] = {}
         self.tokens: dict[str, TokenRecord] = {}
         self.refresh_tokens: dict[str, TokenRecord] = {}
@@ -208,22 +253,28 @@ class CloudState:
         self.devices: dict[str, FakeDevice] = {}
         self.products: dict[int, FakeProduct] = {}
         self.orgs: dict[str, FakeOrg] = {}
-        self._areas: dict[str, Any] = {}
+        self._areas: dict[type[Any], Any] = {}
         self._published: deque[FakeEvent] = deque(maxlen=RECORD_LIMIT)
         self._requests: deque[tuple[str, str]] = deque(maxlen=RECORD_LIMIT)
-        for builtin in ("particle", "particle-api"):  # CLI/docs default and the JS SDK's
-            self.clients[builtin] = OAuthClient(id=builtin, secret=builtin)
+        for client_id, secret in public_clients.items():
+            self.clients[client_id] = OAuthClient(id=client_id, secret=secret, kind="public")
 
-    def area(self, name: str, factory: Callable[[], T]) -> T:
-        """The in-memory store of one API area's routes module, created on first use.
+    def now(self) -> datetime:
+        """The fake's wall clock (aware UTC)."""
+        start, at = self._started
+        return start + timedelta(seconds=self.clock() - at)
 
-        Areas beyond the core (SIMs, ledgers, webhooks, ...) keep their records here, so a
-        routes module owns its own state class and nothing else needs to change.
+    def area(self, kind: type[T]) -> T:
+        """The in-memory store of one API area, created (`kind()`) on first use.
+
+        Areas beyond the core (SIMs, ledgers, webhooks, ...) keep their records in a class
+        of their own routes module, so adding an area changes nothing here. Tests reach the
+        same store through `FakeCloud.area(kind)`.
         """
         with self.lock:
-            store = self._areas.get(name)
+            store = self._areas.get(kind)
             if store is None:
-                store = self._areas[name] = factory()
+                store = self._areas[kind] = kind()
             return cast(T, store)
 
     # users and tokens -------------------------------------------------------------------
@@ -248,7 +299,7 @@ class CloudState:
         self, user: FakeUser, *, client: str, expires_in: int | None = DEFAULT_TOKEN_LIFETIME
     ) -> TokenRecord:
         """`expires_in` of 0 or None makes a token that never expires, as the docs say."""
-        expires_at = utcnow() + timedelta(seconds=expires_in) if expires_in else None
+        expires_at = self.now() + timedelta(seconds=expires_in) if expires_in else None
         record = TokenRecord(
             token=new_token(),
             username=user.username,
@@ -265,7 +316,7 @@ class CloudState:
     def token_owner(self, token: str) -> FakeUser | None:
         with self.lock:
             record = self.tokens.get(token)
-            if record is None or record.expired():
+            if record is None or record.expired(self.now()):
                 return None
             return self.users.get(record.username)
 

@@ -12,8 +12,13 @@ from particle_async.testing import FakeCloud, FakeUser
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 SUMMARY_KEYS = {
     "id", "name", "last_app", "last_ip_address", "last_heard", "product_id", "connected",
-    "online", "platform_id", "cellular", "notes", "functions", "variables", "status",
-    "serial_number", "system_firmware_version", "development", "quarantined", "owner",
+    "online", "platform_id", "cellular", "notes", "status", "serial_number",
+    "system_firmware_version", "current_build_target", "default_build_target",
+}  # fmt: skip
+DETAIL_ONLY = {"variables", "functions", "firmware_updates_enabled", "firmware_updates_forced"}
+PRODUCT_FIELDS = {
+    "groups", "firmware_version", "desired_firmware_version", "development", "quarantined",
+    "denied", "owner",
 }  # fmt: skip
 
 
@@ -28,6 +33,7 @@ def test_list_is_a_bare_array_of_summaries(
     assert [d["name"] for d in body] == ["kitchen", "cell"]
     kitchen = body[0]
     assert set(kitchen) >= SUMMARY_KEYS
+    assert not set(kitchen) & (DETAIL_ONLY | PRODUCT_FIELDS)
     assert kitchen["id"] == device.id
     assert len(kitchen["id"]) == 24
     assert ISO_MS.match(kitchen["last_heard"])
@@ -72,6 +78,33 @@ def test_get_device_reports_variable_types_and_functions(
     }
     assert body["functions"] == ["brew"]
     assert client.get(f"/v1/devices/{device.name}").json()["id"] == device.id
+
+
+def test_list_omits_variables_and_functions_even_for_online_devices(
+    cloud: FakeCloud, client: httpx.Client, user: FakeUser
+) -> None:
+    """The real list makes clients fetch each device for its variables and functions; a
+    fake list that had them would let a test pass that fails against the cloud."""
+    device = cloud.add_device(owner=user, variables={"t": 1.5}, functions={"brew": len})
+    cloud.add_device(owner=user, online=False, variables={"t": 1.5})
+    listed = client.get("/v1/devices").json()
+    assert all(not set(entry) & DETAIL_ONLY for entry in listed)
+    detail = client.get(f"/v1/devices/{device.id}").json()
+    assert set(detail) >= SUMMARY_KEYS | DETAIL_ONLY
+    assert (detail["variables"], detail["functions"]) == ({"t": "double"}, ["brew"])
+
+
+def test_product_listing_has_fleet_fields_but_not_variables(
+    cloud: FakeCloud, client: httpx.Client, user: FakeUser
+) -> None:
+    product = cloud.add_product(5501, "listing-fields", members=[user])
+    device = cloud.add_device(owner=None, claimed=False, product_id=product.id, variables={"v": 1})
+    listed = client.get(f"/v1/products/{product.id}/devices").json()["devices"]
+    assert [entry["id"] for entry in listed] == [device.id]
+    assert set(listed[0]) >= SUMMARY_KEYS | PRODUCT_FIELDS
+    assert not set(listed[0]) & DETAIL_ONLY
+    detail = client.get(f"/v1/products/{product.id}/devices/{device.id}").json()
+    assert detail["variables"] == {"v": "int32"}
 
 
 @pytest.mark.parametrize("path", ["", "/temperature", "/ping"])

@@ -138,6 +138,33 @@ def test_fail_next_default_body_reaches_streams_too() -> None:
             assert RawSSE(accepted).frame() == b":ok\n\n"
 
 
+def test_fail_next_can_target_only_stream_connects() -> None:
+    with serving() as (cloud, http):
+        cloud.faults.fail_next(2, status=503, method="GET", path="/v1/devices/events*")
+        assert http.get("/v1/user").status_code == 200  # not a stream: let through
+        assert http.post("/v1/devices/events", data={"name": "x"}).status_code == 200  # POST
+        for path in ("/v1/devices/events", "/v1/devices/events/temp"):
+            with http.stream("GET", path) as refused:
+                refused.read()
+            assert refused.status_code == 503
+        assert cloud.faults.pending == 0
+        with http.stream("GET", "/v1/devices/events") as accepted:
+            assert RawSSE(accepted).frame() == b":ok\n\n"
+
+
+def test_fail_next_matches_the_oldest_fitting_failure_first() -> None:
+    with serving() as (cloud, http):
+        cloud.faults.fail_next(1, status=502, method="put")  # lower case is fine
+        cloud.faults.fail_next(1, status=504, path="/v1/user")
+        cloud.faults.fail_next(1, status=500)  # any request
+        assert cloud.faults.pending == 3
+        assert http.get("/v1/user").status_code == 504  # skips the PUT-only failure
+        assert http.get("/v1/devices").status_code == 500
+        assert http.get("/v1/devices").status_code == 200
+        assert http.put("/v1/user", json={}).status_code == 502
+        assert cloud.faults.pending == 0
+
+
 def test_rate_limit_answers_429_with_retry_after_then_recovers() -> None:
     clock = FakeClock()
     with serving(clock=clock) as (_, http):  # the default: 10 requests per second

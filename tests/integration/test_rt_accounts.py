@@ -323,7 +323,7 @@ async def test_mfa_enrolment_and_login(fake: FakeCloud) -> None:
 
 
 async def test_sandbox_secrets_round_trip(fake: FakeCloud) -> None:
-    vaults = fake._state.area("accounts_secrets", accounts_secrets.SecretsArea).vaults
+    vaults = fake.area(accounts_secrets.SecretsArea).vaults
     async with sdk(fake) as cloud:
         created = await cloud.secrets.create("API_KEY", "s3cret")
         assert created.name == "API_KEY"
@@ -339,14 +339,14 @@ async def test_sandbox_secrets_round_trip(fake: FakeCloud) -> None:
         assert (await cloud.secrets.get("NEW_KEY")).usage_count == 0
 
         accounts_secrets.use_secret(
-            fake._state, "API_KEY", fake.user, integration={"name": "hook", "id": "1"}
+            fake.state, "API_KEY", fake.user, integration={"name": "hook", "id": "1"}
         )
         in_use = await cloud.secrets.get("API_KEY")
         assert in_use.usage_count == 1
         assert in_use.integrations[0]["name"] == "hook"
         with pytest.raises(BadRequestError):
             await cloud.secrets.delete("API_KEY")
-        assert accounts_secrets.read_secret(fake._state, "API_KEY", fake.user) == "rotated"
+        assert accounts_secrets.read_secret(fake.state, "API_KEY", fake.user) == "rotated"
         assert (await cloud.secrets.get("API_KEY")).last_accessed_at is not None
 
         assert await cloud.secrets.delete("OTHER_KEY")
@@ -388,7 +388,7 @@ async def test_secret_bodies_and_names_follow_the_docs(fake: FakeCloud) -> None:
 
 
 async def test_sign_up_identity_reset_and_delete(fake: FakeCloud) -> None:
-    outbox = fake._state.area("accounts_user", accounts_user.UserArea).outbox
+    outbox = fake.area(accounts_user.UserArea).outbox
     async with anonymous(fake) as public:
         assert await public.user.create("new@x.test", "pw-1", account_info={"first_name": "Ann"})
         with pytest.raises(BadRequestError):

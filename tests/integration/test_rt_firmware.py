@@ -43,7 +43,7 @@ def sdk(fake: FakeCloud, token: str | None = None) -> Particle:
 
 
 def flashed(fake: FakeCloud, device: FakeDevice) -> bytes:
-    return fake._state.area("firmware", FirmwareState).flashed[device.id]
+    return fake.area(FirmwareState).flashed[device.id]
 
 
 class Progress:
@@ -112,7 +112,7 @@ async def test_compile_failures(fake: FakeCloud, tmp_path: pathlib.Path) -> None
         with pytest.raises(NotFoundError):
             await cloud.firmware.download_binary("0" * 24)
         mine = await cloud.firmware.compile(SOURCE)
-    async with sdk(fake, fake._state.users[STRANGER[0]].token) as stranger:
+    async with sdk(fake, fake.account(STRANGER[0]).token) as stranger:
         with pytest.raises(ForbiddenError):
             await stranger.firmware.download_binary(mine.binary_id or "")
 

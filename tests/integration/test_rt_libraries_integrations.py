@@ -34,7 +34,7 @@ def sdk(fake: FakeCloud, token: str | None = None) -> Particle:
 
 
 def stranger(fake: FakeCloud) -> Particle:
-    return sdk(fake, fake._state.users[STRANGER[0]].token)
+    return sdk(fake, fake.account(STRANGER[0]).token)
 
 
 def library_archive(tmp_path: pathlib.Path, name: str, version: str, **extra: str) -> pathlib.Path:

@@ -30,9 +30,7 @@ def fake() -> Iterator[FakeCloud]:
 
 
 def org_of(fake: FakeCloud, slug: str) -> FakeOrg:
-    org = fake._state.find_org(slug)
-    assert org is not None
-    return org
+    return fake.org(slug)
 
 
 def sdk(fake: FakeCloud, token: str | None = None) -> Particle:
@@ -111,10 +109,10 @@ async def test_org_secrets_round_trip(fake: FakeCloud) -> None:
         assert [s.name for s in await cloud.secrets.list(org=acme.id)] == ["ORG_KEY"]
         assert [s.name for s in await cloud.secrets.list()] == ["SANDBOX_KEY"]
         await cloud.secrets.update("ORG_KEY", "v2", org="acme")
-        assert accounts_secrets.read_secret(fake._state, "ORG_KEY", acme) == "v2"
+        assert accounts_secrets.read_secret(fake.state, "ORG_KEY", acme) == "v2"
 
         accounts_secrets.use_secret(
-            fake._state, "ORG_KEY", acme, logic_function={"name": "f", "id": "lf-1"}
+            fake.state, "ORG_KEY", acme, logic_function={"name": "f", "id": "lf-1"}
         )
         used = await cloud.secrets.get("ORG_KEY", org="acme")
         assert used.usage_count == 1

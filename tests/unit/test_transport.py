@@ -58,7 +58,7 @@ async def test_oauth_token_is_form_encoded_with_basic_client(
 
 async def test_per_call_timeout_override(cloud: Particle, router: respx.Router) -> None:
     route = router.get("/v1/devices/d/temp").respond(json={"name": "temp", "result": 1})
-    await cloud.devices.get_variable("d", "temp", timeout=2.5)
+    await cloud.with_options(timeout=2.5).devices.get_variable("d", "temp")
     timeouts = route.calls.last.request.extensions["timeout"]
     assert timeouts == httpx.Timeout(2.5).as_dict()
 

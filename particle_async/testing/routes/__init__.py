@@ -18,6 +18,7 @@ AREAS: list[str] = [
     "auth",
     "user",
     "fleet_devices",
+    "fleet_protection",
     "devices",
     "products",
     "orgs",

@@ -1,7 +1,9 @@
 """OAuth clients of the account (`/v1/clients`) or of a product
 (`/v1/products/:product/clients`).
 
-A client made here is a real `OAuthClient` of the cloud: `/oauth/token` accepts it, its
+A client made here is a real `OAuthClient` of the cloud: `/oauth/token` accepts it with
+the grants of its type (`installed`: password, refresh and client credentials; `web`:
+authorization code, refresh and client credentials, never a password), its
 `client_credentials` tokens act for the user who made it, and a product client can create
 the product's customers and their tokens (see `accounts_customers`). Its secret is in the
 answer that creates it, and never again.
@@ -17,9 +19,9 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import Ctx, api, fail, json_response
+from .._shared import resolve_product
 from .._state import CloudState, FakeProduct, OAuthClient, new_token
-from .products import resolve_product
+from .._wire import Ctx, api, fail, json_response
 
 CLIENT_TYPES = ("installed", "web")
 
@@ -40,7 +42,7 @@ class ClientsArea:
 
 
 def area(state: CloudState) -> ClientsArea:
-    return state.area("accounts_clients", ClientsArea)
+    return state.area(ClientsArea)
 
 
 def client_view(state: CloudState, client: OAuthClient, secret: bool = False) -> dict[str, Any]:
@@ -110,6 +112,7 @@ async def create_client(ctx: Ctx) -> Response:
             secret=new_token(),
             owner=ctx.user.username,
             product_id=product.id if product is not None else None,
+            kind=str(kind),
         )
         ctx.state.add_client(client)
         info = ClientInfo(name, str(kind), redirect_uri and str(redirect_uri))

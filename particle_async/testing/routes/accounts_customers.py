@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import (
+from .._shared import resolve_product
+from .._state import (
+    DEFAULT_TOKEN_LIFETIME,
+    CloudState,
+    FakeProduct,
+    FakeUser,
+    OAuthClient,
+    TokenRecord,
+)
+from .._wire import (
     Ctx,
     api,
     as_bool,
@@ -29,18 +37,8 @@ from .._app import (
     read_params,
     services_of,
 )
-from .._state import (
-    DEFAULT_TOKEN_LIFETIME,
-    CloudState,
-    FakeProduct,
-    FakeUser,
-    OAuthClient,
-    TokenRecord,
-    utcnow,
-)
 from . import auth
 from .accounts_user import remove_account
-from .products import resolve_product
 
 CUSTOMERS_PER_PAGE = 25
 
@@ -51,7 +49,7 @@ class CustomersArea:
 
 
 def area(state: CloudState) -> CustomersArea:
-    return state.area("accounts_customers", CustomersArea)
+    return state.area(CustomersArea)
 
 
 def _granted(record: TokenRecord, lifetime: int, status: int = 200) -> Response:
@@ -196,23 +194,6 @@ async def delete_customer(ctx: Ctx) -> Response:
 # -- customer-scoped tokens: a grant hook on /oauth/token --------------------------------------
 
 
-def _expiry(form: dict[str, str]) -> int:
-    """Seconds from `expires_in`, or from an ISO 8601 `expires_at`; 0 means never."""
-    if form.get("expires_at"):
-        try:
-            moment = datetime.fromisoformat(form["expires_at"].replace("Z", "+00:00"))
-        except ValueError:
-            raise oauth_fail(400, "invalid_request", "Invalid expires_at parameter") from None
-        seconds = int((moment - utcnow()).total_seconds())
-        if moment.tzinfo is None or seconds <= 0:
-            raise oauth_fail(400, "invalid_request", "Invalid expires_at parameter")
-        return seconds
-    raw = form.get("expires_in", str(DEFAULT_TOKEN_LIFETIME))
-    if not raw.isdigit():
-        raise oauth_fail(400, "invalid_request", "Invalid expires_in parameter")
-    return int(raw)
-
-
 async def customer_token_grant(
     request: Request, form: dict[str, str], state: CloudState, client: OAuthClient
 ) -> Response | None:
@@ -227,7 +208,7 @@ async def customer_token_grant(
     customer = find_customer(state, product, scope.removeprefix("customer="))
     if customer is None:
         raise oauth_fail(400, "invalid_grant", "Customer not found")
-    lifetime = _expiry(form)
+    lifetime = auth.lifetime(form, state)
     return _granted(state.issue_token(customer, client=client.id, expires_in=lifetime), lifetime)
 
 

@@ -22,8 +22,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import ApiError, Ctx, api, as_bool, fail, json_response, oauth_fail
-from .._state import DEFAULT_TOKEN_LIFETIME, CloudState, FakeUser, OAuthClient
+from .._state import CloudState, FakeUser, OAuthClient
+from .._wire import ApiError, Ctx, api, as_bool, fail, json_response, oauth_fail
 from . import auth
 
 RECOVERY_CODES = 10
@@ -79,7 +79,7 @@ class MfaArea:
 
 
 def area(state: CloudState) -> MfaArea:
-    return state.area("accounts_mfa", MfaArea)
+    return state.area(MfaArea)
 
 
 def mfa_enabled(state: CloudState, user: FakeUser) -> bool:
@@ -140,13 +140,6 @@ async def disable_mfa(ctx: Ctx) -> Response:
 # -- MFA login: grant hooks on /oauth/token ------------------------------------------------
 
 
-def _lifetime(form: dict[str, str]) -> int:
-    raw = form.get("expires_in", str(DEFAULT_TOKEN_LIFETIME))
-    if not raw.isdigit():
-        raise oauth_fail(400, "invalid_request", "Invalid expires_in parameter")
-    return int(raw)
-
-
 async def password_needs_otp(
     request: Request, form: dict[str, str], state: CloudState, client: OAuthClient
 ) -> Response | None:
@@ -158,7 +151,7 @@ async def password_needs_otp(
         return None  # the password grant answers (or refuses) as usual
     mfa_token = secrets.token_urlsafe(24)
     now = time.monotonic()
-    login = PendingLogin(user.username, _lifetime(form), now + MFA_LOGIN_LIFETIME)
+    login = PendingLogin(user.username, auth.lifetime(form, state), now + MFA_LOGIN_LIFETIME)
     with state.lock:
         logins = area(state).logins
         for stale in [t for t, pending in logins.items() if pending.deadline < now]:

@@ -16,9 +16,9 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import Ctx, api, fail, json_response
+from .._shared import resolve_org
 from .._state import CloudState, FakeOrg, FakeUser, iso_ms, utcnow
-from .orgs import resolve_org
+from .._wire import Ctx, api, fail, json_response
 
 SECRET_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 
@@ -42,7 +42,7 @@ class SecretsArea:
 
 
 def area(state: CloudState) -> SecretsArea:
-    return state.area("accounts_secrets", SecretsArea)
+    return state.area(SecretsArea)
 
 
 def _vault(ctx: Ctx) -> dict[str, Secret]:

@@ -17,11 +17,10 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import Ctx, api, fail, json_response
+from .._shared import resolve_org, resolve_product
 from .._state import CloudState, FakeOrg, FakeProduct, FakeUser
+from .._wire import Ctx, api, fail, json_response
 from .accounts_user import remove_account
-from .orgs import resolve_org
-from .products import resolve_product
 
 ROLES = ("Administrator", "Developer", "View-only", "Support")
 
@@ -43,7 +42,7 @@ class TeamArea:
 
 
 def area(state: CloudState) -> TeamArea:
-    return state.area("accounts_team", TeamArea)
+    return state.area(TeamArea)
 
 
 def _team(ctx: Ctx) -> tuple[TeamKey, Team]:

@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import Ctx, api, fail, json_response, read_params, services_of
 from .._state import CloudState, FakeOrg, FakeProduct, FakeUser
+from .._wire import Ctx, api, fail, json_response, read_params, services_of
 
 
 @dataclass
@@ -23,7 +23,7 @@ class UserArea:
 
 
 def area(state: CloudState) -> UserArea:
-    return state.area("accounts_user", UserArea)
+    return state.area(UserArea)
 
 
 def remove_account(state: CloudState, user: FakeUser) -> None:

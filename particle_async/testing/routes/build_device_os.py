@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import Ctx, api, as_bool, as_int, fail, json_response
+from .._wire import Ctx, api, as_bool, as_int, fail, json_response
 
 PLATFORMS: dict[str, int] = {
     "Core": 0,

@@ -19,11 +19,9 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import Ctx, Handler, api, fail, json_response
+from .._shared import resolve_device, resolve_org, resolve_product
 from .._state import FakeDevice, iso_ms, utcnow
-from .devices import resolve_device
-from .orgs import resolve_org
-from .products import resolve_product
+from .._wire import Ctx, Handler, api, fail, json_response
 
 MAX_OPS = 50
 KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -57,7 +55,7 @@ class EnvState:
 
 def layer(ctx: Ctx, key: str) -> Layer:
     with ctx.state.lock:
-        return ctx.state.area("env", EnvState).layers.setdefault(key, Layer())
+        return ctx.state.area(EnvState).layers.setdefault(key, Layer())
 
 
 # -- scopes and inheritance --------------------------------------------------------------

@@ -5,7 +5,9 @@ signal: the device routes hand a `multipart/form-data` body to `flash`. A compil
 simulated: the "binary" is a deterministic function of the sources, a line `#error ...`
 in a source fails the build the way the compiler would, and a flash of an online device
 answers "Update started" and publishes `spark/flash/status` "started " then "success ",
-as the real cloud does. Build targets and Device OS versions are in `build_device_os`.
+as the real cloud does (the 2014 era, `FakeCloud(era="2014")`, answers
+`{ok, firmware_binary_id}` instead). Build targets and Device OS versions are in
+`build_device_os`.
 """
 
 from __future__ import annotations
@@ -16,17 +18,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from starlette.datastructures import UploadFile
-from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import ApiError, Ctx, api, as_int, fail, json_response, permission_denied
+from .._shared import ZIP_MAGIC, Upload, read_multipart, resolve_product
 from .._state import FakeDevice, iso_ms, utcnow
+from .._wire import ApiError, Ctx, api, as_int, fail, json_response, permission_denied
 from .build_device_os import target_for
 
 BINARY_LIFETIME = timedelta(hours=1)  # how long a compiled binary can be downloaded
-ZIP_MAGIC = b"PK\x03\x04"
 
 
 # -- state -------------------------------------------------------------------------------
@@ -51,47 +51,7 @@ class FirmwareState:
 
 
 def store(ctx: Ctx) -> FirmwareState:
-    return ctx.state.area("firmware", FirmwareState)
-
-
-# -- multipart ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Upload:
-    """One file part of a multipart body."""
-
-    field: str
-    filename: str
-    content_type: str
-    content: bytes
-
-
-def is_multipart(ctx: Ctx) -> bool:
-    """Whether the body is `multipart/form-data`: on `PUT /v1/devices/:id`, a flash."""
-    kind = ctx.request.headers.get("content-type", "").split(";")[0].strip().lower()
-    return kind == "multipart/form-data"
-
-
-async def read_multipart(request: Request) -> tuple[dict[str, str], list[Upload]]:
-    """The plain fields and the file parts (in body order) of a multipart request."""
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != "multipart/form-data":
-        raise fail(400, "Expected a multipart/form-data body")
-    form = await request.form()
-    try:
-        fields: dict[str, str] = {}
-        uploads: list[Upload] = []
-        for name, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                content = await value.read()
-                kind = value.content_type or "application/octet-stream"
-                uploads.append(Upload(name, value.filename or name, kind, content))
-            else:
-                fields[name] = value
-        return fields, uploads
-    finally:
-        await form.close()
+    return ctx.state.area(FirmwareState)
 
 
 # -- compiling ---------------------------------------------------------------------------
@@ -160,8 +120,6 @@ async def compile_sources(ctx: Ctx) -> Response:
     fields, uploads = await read_multipart(ctx.request)
     platform_id = 6
     if fields.get("product_id"):
-        from .products import resolve_product  # not at import: products imports devices
-
         platform_id = resolve_product(ctx, fields["product_id"]).platform_id
     if fields.get("platform_id"):
         platform_id = as_int(fields["platform_id"], "platform_id")
@@ -221,11 +179,18 @@ async def flash(ctx: Ctx, device: FakeDevice) -> Response:
     answer: dict[str, Any]
     if binary:
         image, answer = _image(uploads), {"id": device.id, "status": "Update started"}
+        built_id = secrets.token_hex(12)
     else:
         built = build(ctx, uploads, device.platform_id, _version(fields))
-        image, answer = built.content, {"ok": True, "message": "Update started"}
+        image, answer, built_id = built.content, {"ok": True, "message": "Update started"}, built.id
+    spark_era = ctx.services.era == "2014"
+    if spark_era:  # the Spark Cloud docs: `{ok, firmware_binary_id}` whatever was sent
+        answer = {"ok": True, "firmware_binary_id": built_id}
     if not device.online:
-        raise ApiError(400, {"ok": False, "errors": ["Device is not connected."]})
+        failed: dict[str, Any] = {"ok": False, "errors": ["Device is not connected."]}
+        if spark_era:
+            failed["firmware_binary_id"] = built_id
+        raise ApiError(400, failed)
     with ctx.state.lock:
         store(ctx).flashed[device.id] = image
     device.publish("spark/flash/status", "started ")

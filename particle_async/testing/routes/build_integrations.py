@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import Ctx, Handler, api, fail, json_response
+from .._shared import resolve_product
 from .._state import iso_ms, utcnow
-from .products import resolve_product
+from .._wire import Ctx, Handler, api, fail, json_response
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     "Webhook": ("url",),
@@ -50,7 +50,7 @@ class IntegrationsState:
 
 
 def store(ctx: Ctx) -> IntegrationsState:
-    return ctx.state.area("integrations", IntegrationsState)
+    return ctx.state.area(IntegrationsState)
 
 
 def scope_of(ctx: Ctx) -> str:

@@ -20,10 +20,9 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import Ctx, Handler, api, as_bool, as_int, fail, json_response
+from .._shared import resolve_org, resolve_product
 from .._state import iso_ms, utcnow
-from .orgs import resolve_org
-from .products import resolve_product
+from .._wire import Ctx, Handler, api, as_bool, as_int, fail, json_response
 
 SCOPES = ("Owner", "Product", "Device")
 DIRECTIONS = ("Upstream", "Downstream")
@@ -107,7 +106,7 @@ class LedgerState:
 
 
 def store(ctx: Ctx) -> LedgerState:
-    return ctx.state.area("ledger", LedgerState)
+    return ctx.state.area(LedgerState)
 
 
 def ledgers_of(ctx: Ctx, owner: Owner) -> dict[str, Definition]:

@@ -17,8 +17,9 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import Ctx, fail, json_response
+from .._shared import can_access
 from .._state import iso_ms, utcnow
+from .._wire import Ctx, fail, json_response
 from .build_ledger import (
     LEDGER,
     Definition,
@@ -29,7 +30,6 @@ from .build_ledger import (
     resolve_ledger,
     store,
 )
-from .devices import can_access
 
 MAX_DATA = 16 * 1024  # bytes of JSON per instance
 INSTANCE = LEDGER + "/instances/{scopeValue}"

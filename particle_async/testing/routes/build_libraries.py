@@ -21,8 +21,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .._app import ApiError, Ctx, api, as_int, json_response, services_of
 from .._state import utcnow
+from .._wire import ApiError, Ctx, api, as_int, json_response, services_of
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 10
@@ -114,7 +114,7 @@ class LibrariesState:
 
 
 def store(ctx: Ctx) -> LibrariesState:
-    return ctx.state.area("libraries", LibrariesState)
+    return ctx.state.area(LibrariesState)
 
 
 # -- views -------------------------------------------------------------------------------
@@ -261,7 +261,7 @@ async def download_archive(request: Request) -> Response:
     state = services_of(request).state
     name, filename = request.path_params["name"], request.path_params["filename"]
     with state.lock:
-        lib = state.area("libraries", LibrariesState).libraries.get(name.lower())
+        lib = state.area(LibrariesState).libraries.get(name.lower())
         versions = lib.versions if lib is not None else []
         release = next((v for v in versions if f"{name}-{v.version}.tar.gz" == filename), None)
     if release is None:

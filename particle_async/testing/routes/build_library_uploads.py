@@ -14,8 +14,8 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import Ctx, api, json_response
-from .build_firmware import read_multipart
+from .._shared import read_multipart
+from .._wire import Ctx, api, json_response
 from .build_libraries import Library, LibraryVersion, find, lib_error, resource, store, version_key
 
 VERSION = re.compile(r"^\d+(\.\d+){0,2}$")

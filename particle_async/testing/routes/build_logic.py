@@ -22,8 +22,8 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import Ctx, as_bool, fail, json_response
 from .._state import FakeEvent, iso_ms, utcnow
+from .._wire import Ctx, as_bool, fail, json_response
 from .build_ledger import Owner, owner_of, owner_routes
 
 CONSOLE = re.compile(r"console\.(log|info|warn|error)\(\s*(['\"`])(.*?)\2\s*\)")
@@ -75,7 +75,7 @@ class LogicState:
 
 
 def store(ctx: Ctx) -> LogicState:
-    return ctx.state.area("logic", LogicState)
+    return ctx.state.area(LogicState)
 
 
 # -- runs from published events ----------------------------------------------------------

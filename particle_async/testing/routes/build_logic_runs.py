@@ -12,8 +12,8 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import Ctx, fail, json_response
 from .._state import iso_ms
+from .._wire import Ctx, fail, json_response
 from .build_ledger import owner_routes
 from .build_logic import FUNCTION, Function, Run, collect_runs, counts, owner_id, resolve_function
 

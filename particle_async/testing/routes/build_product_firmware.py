@@ -16,10 +16,9 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import Ctx, api, as_bool, as_int, fail, json_response
+from .._shared import ZIP_MAGIC, read_multipart, resolve_product
 from .._state import CloudState, FakeProduct, iso_ms, utcnow
-from .build_firmware import ZIP_MAGIC, read_multipart
-from .products import resolve_product
+from .._wire import Ctx, api, as_bool, as_int, fail, json_response
 
 
 @dataclass
@@ -49,9 +48,7 @@ class ProductFirmwareState:
 
 def versions_of(ctx: Ctx, product: FakeProduct) -> dict[int, FirmwareVersion]:
     with ctx.state.lock:
-        return ctx.state.area("product_firmware", ProductFirmwareState).versions.setdefault(
-            product.id, {}
-        )
+        return ctx.state.area(ProductFirmwareState).versions.setdefault(product.id, {})
 
 
 def firmware_view(state: CloudState, product: FakeProduct, fw: FirmwareVersion) -> dict[str, Any]:

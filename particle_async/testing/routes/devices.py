@@ -15,7 +15,9 @@ from typing import Any
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from .._app import (
+from .._shared import is_multipart, resolve_device
+from .._state import FakeDevice, iso_ms, utcnow
+from .._wire import (
     Ctx,
     api,
     as_bool,
@@ -25,26 +27,9 @@ from .._app import (
     json_response,
     permission_denied,
 )
-from .._state import CloudState, FakeDevice, iso_ms, utcnow
 from . import build_firmware
 
-# -- access and views ------------------------------------------------------------------
-
-
-def can_access(state: CloudState, username: str, device: FakeDevice) -> bool:
-    if device.owner == username:
-        return True
-    product = state.products.get(device.product_id) if device.product_id is not None else None
-    return product is not None and username in product.members
-
-
-def resolve_device(ctx: Ctx, key: str) -> FakeDevice:
-    device = ctx.state.find_device(key, ctx.user.username)
-    if device is None:
-        raise device_not_found()
-    if not can_access(ctx.state, ctx.user.username, device):
-        raise permission_denied()
-    return device
+# -- views -----------------------------------------------------------------------------
 
 
 def variable_type(value: Any) -> str:
@@ -76,7 +61,28 @@ def reported_product_id(device: FakeDevice) -> int:
 
 
 def device_view(device: FakeDevice) -> dict[str, Any]:
-    """One device as listings and `GET /v1/devices/:id` show it."""
+    """One device as `GET /v1/devices/:id` (and its product and org forms) shows it: the
+    list entry plus what only the detail has, above all `variables` and `functions`."""
+    view = list_view(device)
+    view.update(
+        {
+            "functions": list(device.functions),
+            "variables": _variable_types(device),
+            "firmware_updates_enabled": True,
+            "firmware_updates_forced": device.firmware_updates_forced,
+            "development": device.development,
+            "quarantined": device.quarantined,
+            "owner": device.owner,
+        }
+    )
+    return view
+
+
+def list_view(device: FakeDevice) -> dict[str, Any]:
+    """One entry of a device listing, as the newest docs show it: no `variables` or
+    `functions` (clients fetch each device for those, online or not), and the fleet
+    fields (groups, firmware versions, development, quarantine, owner) only for product
+    devices, which the product listing shows."""
     view: dict[str, Any] = {
         "id": device.id,
         "name": device.name,
@@ -90,25 +96,24 @@ def device_view(device: FakeDevice) -> dict[str, Any]:
         "platform_id": device.platform_id,
         "cellular": device.cellular,
         "notes": device.notes,
-        "functions": list(device.functions),
-        "variables": _variable_types(device),
         "status": "normal",
         "serial_number": device.serial_number,
         "system_firmware_version": device.system_firmware_version,
-        "firmware_updates_enabled": True,
-        "firmware_updates_forced": device.firmware_updates_forced,
-        "development": device.development,
-        "quarantined": device.quarantined,
-        "owner": device.owner,
+        "current_build_target": device.system_firmware_version,
+        "default_build_target": device.system_firmware_version,
     }
     if device.cellular:
         view["iccid"] = device.iccid
     if device.product_id is not None:
         view["groups"] = list(device.groups)
+        view["firmware_product_id"] = device.product_id
         view["firmware_version"] = device.firmware_version
         view["desired_firmware_version"] = device.desired_firmware_version
         view["targeted_firmware_release_version"] = device.desired_firmware_version
+        view["development"] = device.development
+        view["quarantined"] = device.quarantined
         view["denied"] = device.denied
+        view["owner"] = device.owner
     return view
 
 
@@ -158,7 +163,7 @@ async def list_devices(ctx: Ctx) -> Response:
     chosen = select_devices(ctx, mine)
     if ctx.query("page", "perPage", "per_page") is not None:
         chosen, _ = paginate(ctx, chosen, default_per_page=25)
-    return json_response([device_view(d) for d in chosen])
+    return json_response([list_view(d) for d in chosen])
 
 
 # -- operations shared with the product routes -----------------------------------------
@@ -309,7 +314,7 @@ async def get_device(ctx: Ctx) -> Response:
 
 async def put_device(ctx: Ctx) -> Response:
     device = resolve_device(ctx, ctx.path("deviceId"))
-    if build_firmware.is_multipart(ctx):  # a multipart PUT is a flash
+    if is_multipart(ctx):  # a multipart PUT is a flash
         return await build_firmware.flash(ctx, device)
     return update_device(ctx, device)
 

@@ -13,12 +13,16 @@ from collections.abc import Callable
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import Ctx, Handler, api, as_bool, as_int, device_not_found, fail, json_response
+from .._shared import (
+    resolve_device,
+    resolve_org,
+    resolve_org_device,
+    resolve_product,
+    resolve_product_device,
+)
 from .._sse import EventStreamResponse, StreamFilter
 from .._state import FakeEvent
-from .devices import resolve_device
-from .orgs import resolve_org
-from .products import resolve_product, resolve_product_device
+from .._wire import Ctx, Handler, api, as_bool, as_int, fail, json_response
 
 MAX_NAME_LENGTH = 64
 
@@ -105,11 +109,7 @@ async def org_events(ctx: Ctx) -> Response:
 
 
 async def org_device_events(ctx: Ctx) -> Response:
-    products = _org_products(ctx)
-    device = ctx.state.find_device(ctx.path("deviceId"))
-    if device is None or device.product_id not in products:
-        raise device_not_found()
-    device_id = device.id
+    device_id = resolve_org_device(ctx)[1].id
     return _stream(ctx, lambda e: e.coreid == device_id)
 
 

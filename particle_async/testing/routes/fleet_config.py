@@ -18,10 +18,10 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .._app import Ctx, api, fail, json_response
+from .._shared import resolve_product, resolve_product_device
 from .._state import FakeDevice, FakeProduct
+from .._wire import Ctx, api, fail, json_response
 from .fleet_schema import DEFAULT_SCHEMA, Json, schema_violations, unprocessable, violations
-from .products import resolve_product, resolve_product_device
 
 SCHEMA_TYPE = "application/schema+json"
 
@@ -50,9 +50,7 @@ class ConfigState:
 
 
 def config_of(ctx: Ctx, product: FakeProduct) -> ProductConfig:
-    return ctx.state.area("configuration", ConfigState).products.setdefault(
-        product.id, ProductConfig()
-    )
+    return ctx.state.area(ConfigState).products.setdefault(product.id, ProductConfig())
 
 
 def schema_for(config: ProductConfig, device: FakeDevice | None) -> Json:

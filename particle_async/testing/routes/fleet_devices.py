@@ -20,12 +20,11 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import Ctx, api, as_bool, fail, json_response, permission_denied
+from .._shared import can_access, product_view, resolve_org, resolve_product
 from .._state import CloudState, FakeDevice, FakeProduct, FakeUser
+from .._wire import Ctx, api, as_bool, fail, json_response, permission_denied
 from . import devices
 from .fleet_sims import sims_of
-from .orgs import resolve_org
-from .products import product_view, resolve_product
 
 DEVICE_ID = re.compile(r"^[0-9a-fA-F]{24}$")
 SEARCH_LIMIT = 10  # results per kind
@@ -150,7 +149,7 @@ async def create_claim_code(ctx: Ctx) -> Response:
             raise fail(404, "Product not found.")
     code = str(ctx.param("iccid") or ctx.param("imei") or secrets.token_urlsafe(47))
     with ctx.state.lock:
-        ctx.state.area("claim_codes", ClaimCodesState).codes[code] = (
+        ctx.state.area(ClaimCodesState).codes[code] = (
             ctx.user.username,
             product.id if product else None,
         )
@@ -167,7 +166,7 @@ async def lookup_serial_number(ctx: Ctx) -> Response:
     if device is None:
         raise fail(404, "Serial number not found")
     unclaimed = device.owner is None and device.product_id is None
-    if not unclaimed and not devices.can_access(ctx.state, ctx.user.username, device):
+    if not unclaimed and not can_access(ctx.state, ctx.user.username, device):
         raise permission_denied()
     body: dict[str, Any] = {"ok": True, "deviceID": device.id}
     if device.iccid:
@@ -235,7 +234,7 @@ def _scope(ctx: Ctx) -> tuple[list[FakeProduct], list[FakeDevice]]:
         return products, [d for d in ctx.state.all_devices() if d.product_id in ids]
     user = ctx.user.username
     products = [p for p in ctx.state.all_products() if user in p.members]
-    visible = [d for d in ctx.state.all_devices() if devices.can_access(ctx.state, user, d)]
+    visible = [d for d in ctx.state.all_devices() if can_access(ctx.state, user, d)]
     return products, visible
 
 

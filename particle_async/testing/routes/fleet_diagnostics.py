@@ -13,32 +13,19 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import ApiError, Ctx, api, fail, json_response
+from .._shared import parse_time, resolve_device, resolve_product_device
 from .._state import CloudState, FakeDevice, iso_ms, utcnow
-from .devices import resolve_device
-from .products import resolve_product_device
+from .._wire import ApiError, Ctx, api, fail, json_response
 
 READS_UNTIL_VITALS = 2  # the refreshed vitals show up on the 2nd diagnostics read
 HISTORY_DAYS = 30
 VITALS_EVENT = "spark/device/diagnostics/update"
-
-
-def parse_time(text: str) -> datetime | None:
-    """ISO 8601 (a date, or a time with `Z` or an offset) as an aware UTC datetime."""
-    raw = text.strip()
-    if raw.endswith(("Z", "z")):
-        raw = raw[:-1] + "+00:00"
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @dataclass
@@ -95,7 +82,7 @@ def vitals_payload(device: FakeDevice, n: int) -> dict[str, Any]:
 
 
 def store(state: CloudState) -> DiagnosticsState:
-    return state.area("diagnostics", DiagnosticsState)
+    return state.area(DiagnosticsState)
 
 
 def _tick(state: CloudState, device: FakeDevice) -> None:

@@ -15,9 +15,9 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import Ctx, api, as_bool, as_int, fail, json_response
+from .._shared import resolve_product
 from .._state import CloudState, FakeDevice, FakeProduct
-from .products import resolve_product
+from .._wire import Ctx, api, as_bool, as_int, fail, json_response
 
 GROUP_NAME = re.compile(r"^[a-z0-9_-]+$")
 
@@ -38,7 +38,7 @@ class GroupsState:
 
 def groups_of(state: CloudState, product: FakeProduct) -> dict[str, GroupRecord]:
     """The product's groups, adopting those only devices know about. Call under the lock."""
-    store = state.area("device_groups", GroupsState).groups.setdefault(product.id, {})
+    store = state.area(GroupsState).groups.setdefault(product.id, {})
     for device in members(state, product):
         for name in device.groups:
             store.setdefault(name, GroupRecord(name))

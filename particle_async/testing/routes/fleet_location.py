@@ -19,10 +19,9 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import Ctx, api, as_int, fail, json_response
+from .._shared import parse_time, resolve_product, resolve_product_device
 from .._state import CloudState, FakeDevice, FakeEvent, FakeProduct, iso_ms
-from .fleet_diagnostics import parse_time
-from .products import resolve_product, resolve_product_device
+from .._wire import Ctx, api, as_int, fail, json_response
 
 LOCATION_EVENT = "loc"
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 20, 100

@@ -16,10 +16,9 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import Ctx, api, as_int, fail, json_response
+from .._shared import parse_time, resolve_product
 from .._state import FakeDevice, iso_ms, utcnow
-from .fleet_diagnostics import parse_time
-from .products import resolve_product
+from .._wire import Ctx, api, as_int, fail, json_response
 
 METRIC_KEYS = {
     "online": "online",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._app import ApiError
+from .._wire import ApiError
 
 JSON_TYPES = {"object", "array", "string", "integer", "number", "boolean", "null"}
 SCHEMA_KEYS = {

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import Ctx, json_response
 from .._state import iso_ms, new_id, utcnow
+from .._wire import Ctx, json_response
 from .fleet_sims import both, device_of, resolve_sim
 
 READS_UNTIL_STATUS = 2  # the status task completes on its 2nd read
@@ -36,7 +36,7 @@ async def sim_status(ctx: Ctx) -> Response:
     now = utcnow()
     with ctx.state.lock:
         sim, _ = resolve_sim(ctx)
-        tasks = ctx.state.area("sim_status", StatusState).tasks
+        tasks = ctx.state.area(StatusState).tasks
         task = tasks.get(sim.iccid)
         if task is None or now >= task.created_at + STATUS_LIFETIME:
             task = tasks[sim.iccid] = StatusTask(new_id()[:8], now)

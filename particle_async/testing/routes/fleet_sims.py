@@ -19,9 +19,9 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import Ctx, Handler, api, as_int, fail, json_response, permission_denied
+from .._shared import resolve_product
 from .._state import CloudState, FakeDevice, FakeProduct, iso_ms, utcnow
-from .products import resolve_product
+from .._wire import Ctx, Handler, api, as_int, fail, json_response, permission_denied
 
 ICCID = re.compile(r"^\d{18,22}$")
 DEFAULT_PER_PAGE = 25
@@ -63,7 +63,7 @@ class SimsState:
 
 def sims_of(state: CloudState) -> SimsState:
     """The SIM store, with the SIMs of cellular devices added. Call under the lock."""
-    store = state.area("sims", SimsState)
+    store = state.area(SimsState)
     for device in state.all_devices():
         if device.iccid and device.iccid not in store.seen:
             store.seen.add(device.iccid)

@@ -19,9 +19,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import Ctx, Handler, api, fail, json_response, services_of
+from .._shared import resolve_org
 from .._state import CloudState, FakeDevice, iso_ms, new_token, utcnow
-from .orgs import resolve_org
+from .._wire import Ctx, Handler, api, fail, json_response, services_of
 
 READS_UNTIL_READY = 2  # a usage report is available on its 2nd read
 THRESHOLDS = (70, 90, 100)
@@ -58,7 +58,7 @@ class UsageState:
 
 
 def store(state: CloudState) -> UsageState:
-    return state.area("usage", UsageState)
+    return state.area(UsageState)
 
 
 # -- agreements --------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Organisations: listing, details and their products. `:org` is an ID or a slug.
+"""Organisations: listing, details, their products and their devices. `:org` is an ID
+or a slug.
 
 The org-scoped team and secrets routes live in `accounts_team` and `accounts_secrets`."""
 
@@ -9,18 +10,10 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import Ctx, api, fail, json_response, permission_denied
+from .._shared import product_view, resolve_org, resolve_org_device
 from .._state import FakeOrg
-from .products import product_view
-
-
-def resolve_org(ctx: Ctx, key: str) -> FakeOrg:
-    org = ctx.state.find_org(key)
-    if org is None:
-        raise fail(404, "Organization not found.")
-    if ctx.user.username not in org.members:
-        raise permission_denied()
-    return org
+from .._wire import Ctx, api, json_response
+from .devices import device_view
 
 
 def org_view(org: FakeOrg) -> dict[str, Any]:
@@ -43,8 +36,14 @@ async def list_org_products(ctx: Ctx) -> Response:
     return json_response({"products": views})
 
 
+async def get_org_device(ctx: Ctx) -> Response:
+    """A device of one of the organisation's products (the org form of `deviceUri`)."""
+    return json_response(device_view(resolve_org_device(ctx)[1]))
+
+
 routes: list[Route] = [
     api("/v1/orgs", list_orgs, "GET"),
     api("/v1/orgs/{org}", get_org, "GET"),
     api("/v1/orgs/{org}/products", list_org_products, "GET"),
+    api("/v1/orgs/{org}/devices/{deviceId}", get_org_device, "GET"),
 ]

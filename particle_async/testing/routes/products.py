@@ -3,50 +3,12 @@ product ID or slug everywhere; a caller off the product's team gets 403."""
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import Ctx, api, as_bool, device_not_found, fail, json_response, permission_denied
-from .._state import CloudState, FakeDevice, FakeProduct
+from .._shared import is_multipart, product_view, resolve_product, resolve_product_device
+from .._wire import Ctx, api, as_bool, json_response
 from . import build_firmware, devices
-
-DEVICE_ID = re.compile(r"^[0-9a-fA-F]{24}$")
-
-
-def resolve_product(ctx: Ctx, key: str) -> FakeProduct:
-    product = ctx.state.find_product(key)
-    if product is None:
-        raise fail(404, "Product not found.")
-    if ctx.user.username not in product.members:
-        raise permission_denied()
-    return product
-
-
-def resolve_product_device(ctx: Ctx) -> tuple[FakeProduct, FakeDevice]:
-    product = resolve_product(ctx, ctx.path("product"))
-    device = ctx.state.find_device(ctx.path("deviceId"))
-    if device is None or device.product_id != product.id:
-        raise device_not_found()
-    return product, device
-
-
-def product_view(state: CloudState, product: FakeProduct) -> dict[str, Any]:
-    org = state.find_org(product.org) if product.org else None
-    groups = {g for d in state.all_devices() if d.product_id == product.id for g in d.groups}
-    return {
-        "id": product.id,
-        "platform_id": product.platform_id,
-        "name": product.name,
-        "slug": product.slug,
-        "description": product.description,
-        "subscription_id": None,
-        "groups": sorted(groups),
-        "settings": {"quarantine": False},
-        "org": org.id if org else None,
-    }
 
 
 async def list_products(ctx: Ctx) -> Response:
@@ -66,7 +28,7 @@ async def list_product_devices(ctx: Ctx) -> Response:
     page, total_pages = devices.paginate(ctx, devices.select_devices(ctx, members), 25)
     return json_response(
         {
-            "devices": [devices.device_view(d) for d in page],
+            "devices": [devices.list_view(d) for d in page],
             "customers": [],
             "meta": {"total_pages": total_pages},
         }
@@ -79,7 +41,7 @@ async def get_device(ctx: Ctx) -> Response:
 
 async def put_device(ctx: Ctx) -> Response:
     device = resolve_product_device(ctx)[1]
-    if build_firmware.is_multipart(ctx):  # a multipart PUT is a flash
+    if is_multipart(ctx):  # a multipart PUT is a flash
         return await build_firmware.flash(ctx, device)
     return devices.update_device(ctx, device, product_form=True)
 

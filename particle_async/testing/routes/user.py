@@ -9,8 +9,8 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app import Ctx, api, fail, json_response
 from .._state import FakeUser
+from .._wire import Ctx, api, fail, json_response
 
 ACCOUNT_DEFAULTS: dict[str, Any] = {"first_name": "", "last_name": "", "business_account": False}
 
