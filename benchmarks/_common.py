@@ -19,7 +19,9 @@ __all__ = [
     "percentile",
     "ratio_median",
     "rss_bytes",
+    "same_round",
     "sdk_client",
+    "spread",
 ]
 
 TOKEN = "0" * 40  # the loopback server accepts anything; the fake cloud has its own
@@ -45,11 +47,21 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+def same_round(numerators: Sequence[float], denominators: Sequence[float]) -> list[float]:
+    """The ratios `a[i] / b[i]` of figures taken in the same round (or window)."""
+    return [a / b for a, b in zip(numerators, denominators, strict=True) if b]
+
+
 def ratio_median(numerators: Sequence[float], denominators: Sequence[float]) -> float:
     """The median of same-round ratios `a[i] / b[i]`: each ratio compares two figures
     taken under the same machine conditions, so load that swings between rounds cancels
     (the ratio of two medians would mix rounds)."""
-    return median([a / b for a, b in zip(numerators, denominators, strict=True) if b])
+    return median(same_round(numerators, denominators))
+
+
+def spread(values: Sequence[float]) -> str:
+    """`min-max` of some ratios, for the reader to see how much the rounds agree."""
+    return f"{min(values):.2f}-{max(values):.2f}" if values else "-"
 
 
 def max_in_window(times: Sequence[float], window: float = 1.0) -> int:

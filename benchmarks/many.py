@@ -39,7 +39,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 
-from ._common import TOKEN, Table, median, ratio_median, rss_bytes
+from ._common import TOKEN, Table, median, rss_bytes, same_round, spread
 from ._harness import Child, Context, sync_point
 
 EVENTS_PATH = "/v1/devices/events/temp"
@@ -266,12 +266,13 @@ def run(ctx: Context) -> None:
             for side in names:
                 rs = results[side, s]
                 cpu = [c for r in rs for c in r[client]["idle_cpu"]]
-                ratio = ratio_median(cpu, [c for r in rs for c in r[HTTPX_SSE]["idle_cpu"]])
+                ratios = same_round(cpu, [c for r in rs for c in r[HTTPX_SSE]["idle_cpu"]])
+                ratio = median(ratios)
                 kib = median([r[client]["rss_per_stream"] for r in rs]) / 1024
                 if client == PARTICLE:
                     cpu_ratio[side], rss[side] = ratio, kib
                 cells["cpu"].append(f"{median(cpu):.3f}")
-                cells["ratio"].append(f"{ratio:.2f}x")
+                cells["ratio"].append(f"{ratio:.2f}x ({spread(ratios)})")
                 cells["rss"].append(f"{kib:.1f}")
                 heap = median([r[client]["heap_per_stream"] for r in rs]) / 1024
                 cells["heap"].append(f"{heap:.1f}")

@@ -24,7 +24,7 @@ import json
 import time
 from typing import Any
 
-from ._common import Table, median, ratio_median
+from ._common import Table, median, same_round, spread
 from ._fake import FakeCloudProcess
 from ._harness import Context, run_child
 
@@ -143,11 +143,12 @@ def run(ctx: Context) -> None:
         ratios = {}
         for side in names:
             sdk, raw = results[side, target]["sdk"], results[side, target]["raw"]
-            ratios[side] = ratio_median(sdk, raw)
+            each = same_round(sdk, raw)
+            ratios[side] = median(each)
             cells["sdk"].append(f"{median(sdk) * 1e6:.0f}")
             cells["raw"].append(f"{median(raw) * 1e6:.0f}")
             cells["adds"].append(f"{median([a - b for a, b in zip(sdk, raw, strict=True)]) * 1e6:+.0f}")  # fmt: skip
-            cells["ratio"].append(f"{ratios[side]:.2f}x")
+            cells["ratio"].append(f"{ratios[side]:.2f}x ({spread(each)})")
         table.row(LABELS[target], *cells["sdk"], *cells["raw"], *cells["adds"], *cells["ratio"])
         ctx.add(
             f"get_variable vs raw httpx, {LABELS[target].split(' (')[0]}",
