@@ -11,8 +11,9 @@ and what the fake cloud published:
 - published, handled (distinct), duplicates (handled more than once: at-least-once),
   lost (published, never handled); each lost event is checked against the gap windows
   the fleet reported (gap markers, deduplicated), so "lost outside a gap" is silent loss;
-- worker kill: entries pending on the victim at the kill (XPENDING), and how many of
-  them the others handled (reclaimed by XAUTOCLAIM after `min_idle`);
+- worker kill: a burst of 30 events (so each worker holds a batch read ahead), then the
+  kill of a follower once it holds at least 3 entries; entries pending on it at the kill
+  (XPENDING), and how many of them the others handled (XAUTOCLAIM after `min_idle`);
 - leader kill: failover time (the kill to another member's "I lead", and to its upstream
   connecting), the gap it reported;
 - Redis restart: the time from the restart to the first event handled that was published
@@ -51,6 +52,7 @@ PUBLISH_EVERY = 0.01
 HANDLE_SECONDS = 0.02
 READ_AHEAD = 10
 MIN_IDLE = 1.0
+BURST = 30  # published at once just before the worker kill
 STREAM, GROUP = "{faults}:events", "workers"
 
 
@@ -338,6 +340,8 @@ def worker_kill(table: Table, notes: list[str]) -> None:
     with Run() as run:
         fleet = run.fleet
         victim = next(name for name in MEMBERS if name != fleet.leader())
+        for i in range(BURST):  # a burst: each worker reads a batch ahead (`count`)
+            run.fake.publish("temp", f"burst-{i}")
         holding(fleet, run.redis.url, victim, 3, 5.0)
         killed_at = fleet.kill(victim)
         pending = pending_of(run.redis.url, victim)
@@ -348,7 +352,7 @@ def worker_kill(table: Table, notes: list[str]) -> None:
     again = pending & {entry for who, _, entry, _ in fleet.handled if who == victim}
     tally.row(table, "kill -9 of a worker", f"{len(pending)}/{len(pending)}")
     notes.append(
-        f"worker kill: {victim} (a follower) died with {len(pending)} entries pending; the "
+        f"worker kill: after a burst of {BURST} events, {victim} (a follower) died with {len(pending)} entries pending; the "
         f"others had handled all of them {reclaimed_after:.2f} s later (min_idle "
         f"{MIN_IDLE:.0f} s); {len(again)} of them it had handled, not yet acknowledged "
         f"(the duplicates); {tally.redelivered} deliveries flagged redelivered"
