@@ -39,11 +39,6 @@ async def test_publish_leaves_out_what_was_not_given(cloud: Particle, router: re
     assert body_of(route) == {"name": "door", "data": "", "private": False}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the SDK posts to /v1/products/:product/devices/events; the API (and the "
-    "endpoint table, the docstring, the fake) has /v1/products/:product/events",
-)
 @pytest.mark.parametrize("product", PRODUCTS)
 async def test_publish_to_a_product(
     cloud: Particle, router: respx.Router, product: int | str
