@@ -13,8 +13,8 @@ fast as the server writes them; events/s from the first to the last receipt by a
 worker. Paced: 1,000 events/s for 2 s; p50/p99 latency from the server's write to the
 worker's receipt, beside a direct `subscribe()` in one process (the "added latency").
 
-Fault runs (kill -9 of a worker, kill -9 of the leader, a Redis restart) are the tests in
-tests/distributed and the example in examples/fleet; see RESULTS.md.
+Then the fault runs (kill -9 of a worker, kill -9 of the leader, a Redis restart), each a
+fleet of processes: `redis_faults.py` (also `python -m benchmarks.redis_faults` alone).
 
 Child processes are this module: `python -m benchmarks.distributed <role> ...`, started
 with pipes; each waits for "go" on stdin and stops when stdin closes.
@@ -37,6 +37,7 @@ from particle_async._client import default_limiter
 from particle_async._retry import NO_RETRY
 from particle_async.streaming import BackoffPolicy
 
+from . import redis_faults
 from ._common import Table, max_in_window, percentile
 from ._fake import FakeCloudProcess
 from ._proc import stop_child
@@ -273,6 +274,7 @@ def run(server: LoopbackServer, *, quick: bool = False) -> None:
     with RedisServer() as redis_server:
         limiter_run(redis_server.url, 2.0 if quick else 5.0)
         bridge_run(redis_server.url, server, 10_000 if quick else 40_000, 1000)
+    redis_faults.run(quick=quick)  # each with its own fleet and redis-server
 
 
 def _child(argv: list[str]) -> None:

@@ -22,11 +22,6 @@ from .harness import TIMEOUT, serve
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @contextlib.asynccontextmanager
 async def browser(
     base_url: str, prefix: str | None

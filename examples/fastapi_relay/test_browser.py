@@ -73,11 +73,6 @@ new Promise((resolve) => {
 """
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @contextlib.asynccontextmanager
 async def chromium(url: str, profile: Path) -> AsyncIterator[int]:
     """Headless Chromium showing `url`; yields its DevTools port. The browser and all of

@@ -14,11 +14,6 @@ from .lifecycle import Draining, drain_on_exit_signals
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def test_a_signal_drains_then_reaches_the_previous_handler() -> None:
     seen: list[int] = []
 

@@ -21,11 +21,6 @@ pytestmark = pytest.mark.anyio
 PAGE_ORIGIN = "http://page.example"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def test_the_page_is_served(fake_cloud: FakeCloud) -> None:
     app = create_app(token=fake_cloud.token, base_url=fake_cloud.base_url)
     async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=TIMEOUT) as client:

@@ -26,11 +26,6 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 GRACEFUL = 20  # uvicorn's own limit: past it, it would cancel the streams (tracebacks)
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and a unix socket")
 async def test_sigterm_with_open_streams_exits_promptly_and_quietly(
     fake_cloud: FakeCloud, tmp_path: pathlib.Path

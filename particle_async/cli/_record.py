@@ -32,6 +32,7 @@ from ._common import Settings, settings
 __all__ = ["commands", "record", "record_events", "record_line"]
 
 INTERRUPTED = 130
+TERMINATED = 143
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -88,14 +89,15 @@ def _show(written: int) -> None:
     sys.stderr.flush()
 
 
-async def _watch_signals(scope: anyio.CancelScope, stopped: list[int]) -> None:
+async def _watch_signals(
+    signals: AsyncIterator[int], scope: anyio.CancelScope, stopped: list[int]
+) -> None:
     """Ctrl-C (or SIGTERM) ends the recording by cancellation: the file is closed by
     its `with`, after the last complete line."""
-    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-        async for signum in signals:
-            stopped.append(signum)
-            scope.cancel()
-            return
+    async for signum in signals:
+        stopped.append(signum)
+        scope.cancel()
+        return
 
 
 async def _record(options: Settings, output: Path, append: bool, **scope: Any) -> int:
@@ -111,25 +113,38 @@ async def _record(options: Settings, output: Path, append: bool, **scope: Any) -
 
     failed: list[ParticleError] = []
 
-    async def copy(stream: AsyncIterator[Event], sink: IO[str], done: anyio.CancelScope) -> None:
+    async def copy(sink: IO[str], done: anyio.CancelScope) -> None:
         try:
-            await record_events(stream, sink, count=count, progress=progress)
+            async with (
+                Particle(token=options.token, base_url=options.base_url) as cloud,
+                cloud.events.subscribe(prefix, **scope) as stream,  # a 401 raises here
+            ):
+                _show(0)
+                await record_events(stream, sink, count=count, progress=progress)
         except ParticleError as exc:  # kept out of the task group's ExceptionGroup
             failed.append(exc)
         finally:
             done.cancel()
 
-    async with Particle(token=options.token, base_url=options.base_url) as cloud:
-        with output.open("a" if append else "w", encoding="utf-8") as sink:
-            async with cloud.events.subscribe(prefix, **scope) as stream:  # a 401 raises here
-                _show(0)
-                async with anyio.create_task_group() as tg:
-                    tg.start_soon(_watch_signals, tg.cancel_scope, stopped)
-                    tg.start_soon(copy, stream, sink, tg.cancel_scope)
+    # The receiver is installed before anything connects, so a signal at any moment
+    # ends the recording the same way (SIGTERM would otherwise kill it outright).
+    with (
+        output.open("a" if append else "w", encoding="utf-8") as sink,
+        anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals,
+    ):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(_watch_signals, signals, tg.cancel_scope, stopped)
+            tg.start_soon(copy, sink, tg.cancel_scope)
     sys.stderr.write(f"\n{written} event{'s' if written != 1 else ''} recorded to {output}\n")
     if failed:
         raise failed[0]
-    return INTERRUPTED if stopped else 0
+    if not stopped:
+        return 0
+    if stopped[0] == signal.SIGTERM:  # like every other command: see _signals.py
+        sys.stderr.write("terminated\n")
+        return TERMINATED
+    sys.stderr.write("interrupted\n")
+    return INTERRUPTED
 
 
 @click.command(
@@ -171,6 +186,9 @@ def record(
         )
     except ParticleError as exc:
         sys.stderr.write(f"\nerror: {exc}\n")
+        sys.exit(1)
+    except OSError as exc:  # OUTPUT cannot be written: one line, not a traceback
+        sys.stderr.write(f"error: {exc.strerror or exc}: {output}\n")
         sys.exit(1)
     except KeyboardInterrupt:  # before the signal watcher was listening
         sys.stderr.write("\ninterrupted\n")

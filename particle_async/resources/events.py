@@ -16,7 +16,7 @@ from ..streaming import (
     StreamStatus,
     stream_path,
 )
-from ._base import ProductId, Resource, drop_none, ok, scoped
+from ._base import ProductId, Resource, drop_none, ok, path
 
 if TYPE_CHECKING:
     from ..distributed import EventBridge
@@ -50,7 +50,7 @@ class Events(Resource):
         body = drop_none({"name": name, "data": data, "private": private, "ttl": ttl})
         answer = await self._transport.request(
             "POST",
-            scoped(product, "devices/events"),
+            "/v1/devices/events" if product is None else path("/v1/products/{}/events", product),
             json_body=body,
             idempotent=False,
         )

@@ -20,12 +20,14 @@ import concurrent.futures
 import contextlib
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import anyio.lowlevel
 import anyio.to_thread
 
 from ._state import FakeEvent, utcnow
@@ -126,7 +128,9 @@ class Replay:
     """A recording being published into the fake; made by `FakeCloud.replay`.
 
     `skipped` (the malformed lines) is known at once; `published` counts up as the
-    events go out; `wait()` / `wait_sync()` return when the last one has."""
+    events go out; `wait()` / `wait_sync()` return when the last one has. `stop()` or
+    `aclose()` ends it early (so does the fake stopping, or the task in `wait()` being
+    cancelled): once either returns, nothing more is published."""
 
     def __init__(
         self,
@@ -143,6 +147,8 @@ class Replay:
         self.published = 0
         self._publish = publish
         self._future: concurrent.futures.Future[None] | None = None
+        self._stopped = False
+        self._lock = threading.Lock()  # a publish is all done or not begun when stop() returns
 
     @property
     def total(self) -> int:
@@ -161,18 +167,30 @@ class Replay:
                 await asyncio.sleep(max(0.0, due - loop.time()))
             elif i % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
-            self._publish(recorded.event)
-            self.published += 1
+            with self._lock:
+                if self._stopped:
+                    return
+                self._publish(recorded.event)
+                self.published += 1
 
     @property
     def done(self) -> bool:
         return self._future is not None and self._future.done()
 
     def stop(self) -> None:
-        """Thread-safe; what was not yet published is not."""
+        """Thread-safe and idempotent; what was not yet published is not, ever: the task
+        on the fake's loop may take a moment to end, but it publishes nothing more."""
+        with self._lock:
+            self._stopped = True
         if self._future is not None:
             with contextlib.suppress(RuntimeError):
                 self._future.cancel()
+
+    async def aclose(self) -> None:
+        """`stop()` from asyncio or trio, for `contextlib.aclosing` and the like: it
+        never blocks the event loop for long (the lock is held only across one publish)."""
+        self.stop()
+        await anyio.lowlevel.checkpoint()
 
     def wait_sync(self, timeout: float | None = None) -> None:
         """Block until every event is published; TimeoutError after `timeout`."""
@@ -187,8 +205,15 @@ class Replay:
             return
 
     async def wait(self, timeout: float | None = None) -> None:  # noqa: ASYNC109
-        """`wait_sync` from asyncio or trio, in a worker thread."""
-        await anyio.to_thread.run_sync(self.wait_sync, timeout, abandon_on_cancel=True)
+        """`wait_sync` from asyncio or trio, in a worker thread. The waiter owns the
+        replay: if it is cancelled (its task, a cancel scope, `move_on_after`), the replay
+        is stopped, so the worker thread ends at once instead of blocking until the last
+        event (a `timeout` passing, by contrast, leaves the replay running)."""
+        try:
+            await anyio.to_thread.run_sync(self.wait_sync, timeout, abandon_on_cancel=True)
+        except anyio.get_cancelled_exc_class():
+            self.stop()
+            raise
 
 
 def open_replay(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
@@ -21,28 +20,12 @@ from particle_async.models.devices import (
     UnprotectResult,
 )
 
+from ..helpers import body_of, query_of, sent, user_or_product
+
 pytestmark = pytest.mark.anyio
 
 PRODUCTS = [1234, "my-product"]
 DEVICE = "0123456789abcdef01234567"
-
-
-def sent(route: respx.Route) -> httpx.Request:
-    return route.calls.last.request
-
-
-def body_of(route: respx.Route) -> Any:
-    request = sent(route)
-    assert request.headers["Content-Type"] == "application/json"
-    return json.loads(request.content)
-
-
-def query_of(route: respx.Route) -> dict[str, str]:
-    return dict(sent(route).url.params)
-
-
-def user_or_product(product: int | str | None, rest: str) -> str:
-    return f"/v1/{rest}" if product is None else f"/v1/products/{product}/{rest}"
 
 
 # --- listing and reading ---------------------------------------------------------------

@@ -1,11 +1,9 @@
-"""`cloud.firmware`, `cloud.product_firmware`, `cloud.device_os`: multipart, bytes, paging."""
+"""`cloud.firmware`: compiles (multipart), binaries, flashing, build targets."""
 
 from __future__ import annotations
 
 import io
-import json
 import pathlib
-import re
 from datetime import datetime, timezone
 
 import httpx
@@ -13,70 +11,15 @@ import pytest
 import respx
 
 from particle_async import Particle, ServerError
-from particle_async.models.firmware import (
-    BuildTargets,
-    CompileResult,
-    DeviceOsVersion,
-    FirmwareRelease,
-    FlashResult,
-    ProductFirmwareVersion,
-)
+from particle_async.models.firmware import BuildTargets, CompileResult, FlashResult
 
-from ..helpers import BASE, TOKEN
+from ..helpers import BASE, TOKEN, Progress, assert_progress_complete, fields, parse_multipart
 
 pytestmark = pytest.mark.anyio
-
-Part = tuple[str | None, str | None, bytes]
-
-
-def parse_multipart(request: httpx.Request) -> dict[str, Part]:
-    """The parts of a multipart/form-data body: name -> (filename, content type, bytes)."""
-    content_type = request.headers["Content-Type"]
-    assert content_type.startswith("multipart/form-data; boundary=")
-    boundary = content_type.split("boundary=", 1)[1].encode()
-    parts: dict[str, Part] = {}
-    for chunk in request.content.split(b"--" + boundary)[1:-1]:
-        head, _, body = chunk.removeprefix(b"\r\n").partition(b"\r\n\r\n")
-        headers = dict(line.split(": ", 1) for line in head.decode().split("\r\n"))
-        disposition = headers["Content-Disposition"]
-        name = re.search(r'\bname="([^"]*)"', disposition)
-        filename = re.search(r'\bfilename="([^"]*)"', disposition)
-        assert name is not None
-        parts[name.group(1)] = (
-            filename.group(1) if filename else None,
-            headers.get("Content-Type"),
-            body.removesuffix(b"\r\n"),
-        )
-    return parts
-
-
-def fields(request: httpx.Request) -> dict[str, str]:
-    """The plain (non-file) fields of a multipart body."""
-    return {k: v[2].decode() for k, v in parse_multipart(request).items() if v[0] is None}
-
-
-def json_of(request: httpx.Request) -> object:
-    assert request.headers["Content-Type"] == "application/json"
-    return json.loads(request.content)
 
 
 BINARY = bytes(range(256)) * 300  # 76.8 kB with NULs: looks like a compiled binary
 SOURCE = b"void setup() {}\nvoid loop() {}\n"
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.calls: list[tuple[int, int]] = []
-
-    def __call__(self, sent: int, total: int) -> None:
-        self.calls.append((sent, total))
-
-
-def assert_progress_complete(progress: Recorder, request: httpx.Request) -> None:
-    total = len(request.content)
-    assert progress.calls[0] == (0, total)
-    assert progress.calls[-1] == (total, total)
-    assert [s for s, _ in progress.calls] == sorted(s for s, _ in progress.calls)
 
 
 # --- compile -------------------------------------------------------------------------------
@@ -119,7 +62,7 @@ async def test_compile_with_target_version_list_of_paths_and_progress(
     a.write_bytes(b"int a;")
     b.write_bytes(b"int b;")
     route = router.post("/v1/binaries").respond(json={"ok": True, "binary_id": "b2"})
-    progress = Recorder()
+    progress = Progress()
     await cloud.firmware.compile(
         [str(a), b], target_version="6.1.0", product_id=1234, progress=progress
     )
@@ -164,7 +107,7 @@ async def test_flash_binary_from_real_file_with_progress(
     firmware = tmp_path / "tinker.bin"
     firmware.write_bytes(BINARY)
     route = router.put("/v1/devices/dev1").respond(json={"id": "dev1", "status": "Update started"})
-    progress = Recorder()
+    progress = Progress()
     result = await cloud.firmware.flash_binary("dev1", firmware, progress=progress)
     request = route.calls.last.request
     assert request.method == "PUT"
@@ -184,7 +127,7 @@ async def test_flash_sources_from_real_file_is_compiled(
     source = tmp_path / "app.ino"
     source.write_bytes(SOURCE)
     route = router.put("/v1/devices/dev1").respond(json={"ok": True, "firmware_binary_id": "12"})
-    progress = Recorder()
+    progress = Progress()
     result = await cloud.firmware.flash("dev1", source, target_version="5.8.0", progress=progress)
     request = route.calls.last.request
     parts = parse_multipart(request)
@@ -287,146 +230,3 @@ async def test_build_targets_need_no_token(
         targets = await anonymous.firmware.list_build_targets()
     assert "Authorization" not in route.calls.last.request.headers
     assert len(targets.targets) == 2
-
-
-async def test_device_os_versions_page_and_iterate(cloud: Particle, router: respx.Router) -> None:
-    def version(n: int) -> dict[str, object]:
-        return {"version": f"6.{n}.0", "platform_id": 32, "module_version": 6000 + n}
-
-    route = router.get("/v1/device-os/versions").mock(
-        side_effect=[
-            httpx.Response(200, json=[version(0), version(1)]),
-            httpx.Response(200, json=[version(2)]),
-        ]
-    )
-    versions = [v.version async for v in cloud.device_os.iter(platform_id=32, per_page=2)]
-    assert versions == ["6.0.0", "6.1.0", "6.2.0"]
-    sent = [dict(call.request.url.params) for call in route.calls]
-    assert sent == [
-        {"platform_id": "32", "page": "1", "per_page": "2"},
-        {"platform_id": "32", "page": "2", "per_page": "2"},
-    ]
-
-
-async def test_device_os_list_one_page(cloud: Particle, router: respx.Router) -> None:
-    route = router.get("/v1/device-os/versions").respond(
-        json=[{"version": "6.2.0", "platform_id": 12, "release_date": "2025-01-01T00:00:00Z"}]
-    )
-    page = await cloud.device_os.list(internal_version=6200, page=3, per_page=10)
-    assert dict(route.calls.last.request.url.params) == {
-        "internal_version": "6200",
-        "page": "3",
-        "per_page": "10",
-    }
-    assert page.page == 3
-    assert page.is_last
-    assert isinstance(page.items[0], DeviceOsVersion)
-    assert page.items[0].release_date == datetime(2025, 1, 1, tzinfo=timezone.utc)
-
-
-async def test_device_os_get(cloud: Particle, router: respx.Router) -> None:
-    route = router.get("/v1/device-os/versions/6.2.0").respond(
-        json={"version": "6.2.0", "platform_id": 32}
-    )
-    got = await cloud.device_os.get("6.2.0", platform_id=32)
-    assert route.calls.last.request.url.params["platform_id"] == "32"
-    assert got.version == "6.2.0"
-    assert got.platform_id == 32
-    await cloud.device_os.get("6.2.0")
-    assert "platform_id" not in route.calls.last.request.url.params
-
-
-# --- product firmware ----------------------------------------------------------------------
-
-FIRMWARE = {
-    "version": 3,
-    "title": "v3",
-    "description": "fixes",
-    "size": 1024,
-    "device_count": 7,
-    "current": True,
-    "uploaded_on": "2025-05-01T12:00:00Z",
-}
-
-
-@pytest.mark.parametrize("product", [1234, "my-product-v1"])
-async def test_upload_product_firmware_real_file_with_progress(
-    cloud: Particle, router: respx.Router, tmp_path: pathlib.Path, product: int | str
-) -> None:
-    binary = tmp_path / "out.bin"
-    binary.write_bytes(BINARY)
-    route = router.post(f"/v1/products/{product}/firmware").respond(json=FIRMWARE)
-    progress = Recorder()
-    fw = await cloud.product_firmware.upload(
-        product, binary, version=3, title="v3", description="fixes", progress=progress
-    )
-    request = route.calls.last.request
-    assert BINARY in request.content
-    parts = parse_multipart(request)
-    assert parts["file"] == ("firmware.bin", "application/octet-stream", BINARY)
-    assert fields(request) == {"version": "3", "title": "v3", "description": "fixes"}
-    assert_progress_complete(progress, request)
-    assert isinstance(fw, ProductFirmwareVersion)
-    assert fw.version == 3
-    assert fw.current
-    assert fw.uploaded_on == datetime(2025, 5, 1, 12, tzinfo=timezone.utc)
-
-
-async def test_upload_zip_bundle_says_application_zip(
-    cloud: Particle, router: respx.Router
-) -> None:
-    bundle = b"PK\x03\x04" + b"\x00" * 64
-    route = router.post("/v1/products/1234/firmware").respond(json=FIRMWARE)
-    await cloud.product_firmware.upload(1234, bundle, version=4, title="t", mandatory=True)
-    request = route.calls.last.request
-    parts = parse_multipart(request)
-    assert parts["file"] == ("firmware.zip", "application/zip", bundle)
-    assert fields(request) == {"version": "4", "title": "t", "mandatory": "true"}
-
-
-async def test_list_get_update_product_firmware(cloud: Particle, router: respx.Router) -> None:
-    listed = router.get("/v1/products/my-prod/firmware").respond(json=[FIRMWARE, {"version": 2}])
-    got = router.get("/v1/products/my-prod/firmware/3").respond(json=FIRMWARE)
-    put = router.put("/v1/products/my-prod/firmware/3").respond(json={**FIRMWARE, "title": "new"})
-
-    all_fw = await cloud.product_firmware.list("my-prod")
-    assert [f.version for f in all_fw] == [3, 2]
-    assert listed.called
-
-    one = await cloud.product_firmware.get("my-prod", 3)
-    assert one.device_count == 7
-    assert got.called
-
-    updated = await cloud.product_firmware.update("my-prod", 3, title="new")
-    assert json_of(put.calls.last.request) == {"title": "new"}
-    assert updated.title == "new"
-    with pytest.raises(ValueError, match="at least one"):
-        await cloud.product_firmware.update("my-prod", 3)
-
-
-async def test_download_product_firmware_bytes(cloud: Particle, router: respx.Router) -> None:
-    router.get("/v1/products/1234/firmware/3/binary").respond(content=BINARY)
-    assert await cloud.product_firmware.download(1234, 3) == BINARY
-
-
-async def test_release_product_firmware(cloud: Particle, router: respx.Router) -> None:
-    route = router.put("/v1/products/1234/firmware/release").respond(
-        json={"version": 3, "product_default": False, "groups": ["beta"]}
-    )
-    release = await cloud.product_firmware.release(1234, 3, groups=("beta",), intelligent=True)
-    assert json_of(route.calls.last.request) == {
-        "version": 3,
-        "groups": ["beta"],
-        "intelligent": True,
-    }
-    assert isinstance(release, FirmwareRelease)
-    assert release.groups == ("beta",)
-    by_slug = router.put("/v1/products/slug/firmware/release").respond(json={"ok": True})
-    assert (await cloud.product_firmware.release("slug", 3, product_default=True)).ok
-    assert json_of(by_slug.calls.last.request) == {"version": 3, "product_default": True}
-
-
-async def test_delete_product_firmware_204(cloud: Particle, router: respx.Router) -> None:
-    route = router.delete("/v1/products/1234/firmware/5").respond(204)
-    assert await cloud.product_firmware.delete(1234, 5) is True
-    assert route.called

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 
 import httpx
@@ -11,6 +10,8 @@ import respx
 
 from particle_async import Particle, ServerError
 from particle_async.models.integrations import Integration, IntegrationTestResult, Webhook
+
+from ..helpers import json_of
 
 pytestmark = pytest.mark.anyio
 
@@ -24,11 +25,6 @@ HOOK = {
     "created_at": "2024-03-14T17:57:46.316Z",
     "integration_type": "Webhook",
 }
-
-
-def json_of(request: httpx.Request) -> object:
-    assert request.headers["Content-Type"] == "application/json"
-    return json.loads(request.content)
 
 
 # --- legacy webhooks -----------------------------------------------------------------------

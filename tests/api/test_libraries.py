@@ -12,7 +12,7 @@ import respx
 from particle_async import BadRequestError, Particle
 from particle_async.models.libraries import Library
 
-from .test_firmware import Recorder, assert_progress_complete, parse_multipart
+from ..helpers import Progress, assert_progress_complete, parse_multipart
 
 pytestmark = pytest.mark.anyio
 
@@ -136,7 +136,7 @@ async def test_contribute_uploads_archive_tar_gz(
     route = router.post("/v1/libraries").respond(
         json={"data": lib("mylib", "0.0.1", visibility="private", mine=True)}
     )
-    progress = Recorder()
+    progress = Progress()
     contributed = await cloud.libraries.contribute(archive, progress=progress)
     request = route.calls.last.request
     assert payload in request.content

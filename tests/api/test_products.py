@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import pathlib
 from datetime import datetime, timezone
 from typing import Any
@@ -15,6 +14,8 @@ import respx
 from particle_async import Particle
 from particle_async._errors import ServerError
 from particle_async.models.products import DevicePage, FleetMetrics, ImportResult, Product
+
+from ..helpers import body_of, query_of, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -28,20 +29,6 @@ PRODUCT_JSON = {
     "groups": ["one", "two"],
     "settings": {"quarantine": True},
 }
-
-
-def sent(route: respx.Route, index: int = -1) -> httpx.Request:
-    return route.calls[index].request
-
-
-def body_of(route: respx.Route) -> Any:
-    request = sent(route)
-    assert request.headers["Content-Type"] == "application/json"
-    return json.loads(request.content)
-
-
-def query_of(route: respx.Route, index: int = -1) -> dict[str, str]:
-    return dict(sent(route, index).url.params)
 
 
 def devices_page(ids: list[str], total_pages: int | None = None) -> dict[str, Any]:

@@ -32,14 +32,10 @@ class RawSSE:
         return self._buffer + b"".join(self._chunks)
 
 
-class FakeClock:
-    """A time source for the rate limiter that moves only when told to."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    """The fake's async use and the plugin's fixture run on both backends."""
+    return str(request.param)
 
 
 def bearer(token: str) -> dict[str, str]:

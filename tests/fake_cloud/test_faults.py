@@ -12,9 +12,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from particle_async.testing import FakeCloud
+from particle_async.testing import FakeCloud, ManualClock
 
-from .conftest import FakeClock, RawSSE, http_client
+from .conftest import RawSSE, http_client
 
 
 @contextlib.contextmanager
@@ -166,7 +166,7 @@ def test_fail_next_matches_the_oldest_fitting_failure_first() -> None:
 
 
 def test_rate_limit_answers_429_with_retry_after_then_recovers() -> None:
-    clock = FakeClock()
+    clock = ManualClock()
     with serving(clock=clock) as (_, http):  # the default: 10 requests per second
         assert [http.get("/v1/user").status_code for _ in range(10)] == [200] * 10
         limited = http.get("/v1/user")
@@ -177,7 +177,7 @@ def test_rate_limit_answers_429_with_retry_after_then_recovers() -> None:
 
 
 def test_opening_a_stream_counts_and_the_limit_can_be_lifted() -> None:
-    clock = FakeClock()
+    clock = ManualClock()
     with serving(rate_limit=2, clock=clock) as (cloud, http):
         with http.stream("GET", "/v1/devices/events") as stream:
             RawSSE(stream).frame()

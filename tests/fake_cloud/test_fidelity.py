@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-from particle_async.testing import FakeCloud, FakeUser
+from particle_async.testing import FakeCloud, FakeUser, ManualClock
 
-from .conftest import FakeClock, RawSSE, bearer, http_client
+from .conftest import RawSSE, bearer, http_client
 
 PASSWORD_FORM = {"grant_type": "password", "password": "secret"}
 
@@ -143,7 +143,7 @@ def test_credentials_when_sent_must_be_right_and_the_owners(
 
 
 def test_expires_in_and_expires_at_run_on_the_fakes_clock() -> None:
-    clock = FakeClock()
+    clock = ManualClock()
     start = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
     with FakeCloud(rate_limit=None, clock=clock, start_time=start) as cloud:
         name = cloud.user.username

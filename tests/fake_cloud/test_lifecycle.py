@@ -16,11 +16,6 @@ from particle_async.testing import FakeCloud
 from .conftest import RawSSE, bearer
 
 
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 def test_stop_with_open_streams_is_prompt_and_leaks_nothing() -> None:
     before = set(threading.enumerate())
     cloud = FakeCloud().start()

@@ -10,11 +10,6 @@ from particle_async.testing import FakeCloud
 from .conftest import RawSSE, bearer
 
 
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 def test_fixture_in_a_sync_test(fake_cloud: FakeCloud) -> None:
     with httpx.Client(base_url=fake_cloud.base_url, headers=bearer(fake_cloud.token)) as http:
         devices = http.get("/v1/devices").json()

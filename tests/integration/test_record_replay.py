@@ -13,9 +13,11 @@ from typing import Any
 import anyio
 import pytest
 
-from particle_async import Event, Particle
+from particle_async import Event
 from particle_async.cli._record import record_events
 from particle_async.testing import FakeCloud
+
+from ..helpers import sdk
 
 pytestmark = pytest.mark.anyio
 
@@ -41,17 +43,13 @@ async def _collect(stream: AsyncIterator[Event], into: list[Event]) -> AsyncGene
         yield event
 
 
-def _sdk(fake: FakeCloud) -> Particle:
-    return Particle(token=fake.token, base_url=fake.base_url, rate_limiter=None)
-
-
 async def _record(path: Path) -> list[Event]:
     seen: list[Event] = []
     async with FakeCloud(rate_limit=None, keepalive_interval=60) as source:
         product = source.add_product(4242, "replayed-product")
         plain = source.add_device("plain")
         fleet = source.add_device("fleet", product_id=product.id)
-        async with _sdk(source) as cloud, cloud.events.subscribe() as stream:
+        async with sdk(source) as cloud, cloud.events.subscribe() as stream:
             await source.wait_for_streams(1)
             for i, data in enumerate(DATA):
                 (plain if i % 2 else fleet).publish(f"reading/{i}", data, ttl=30 + i)
@@ -70,7 +68,7 @@ async def test_record_then_replay_into_a_fresh_cloud_gives_the_same_events(
     recorded = await _record(recording)
     assert all(json.loads(line)["envelope"] for line in recording.read_text().splitlines())
     async with FakeCloud(rate_limit=None, keepalive_interval=60) as target:
-        async with _sdk(target) as cloud, cloud.events.subscribe() as stream:
+        async with sdk(target) as cloud, cloud.events.subscribe() as stream:
             await target.wait_for_streams(1)
             replay = target.replay(recording, speed=0)
             assert replay.skipped == []
@@ -94,7 +92,7 @@ async def test_replayed_spacing_follows_the_recording(tmp_path: Path) -> None:
     ]
     recording.write_text("\n".join(json.dumps(line) for line in lines))
     async with FakeCloud(rate_limit=None, keepalive_interval=60) as target:
-        async with _sdk(target) as cloud, cloud.events.subscribe("tick") as stream:
+        async with sdk(target) as cloud, cloud.events.subscribe("tick") as stream:
             await target.wait_for_streams(1)
             started = anyio.current_time()
             target.replay(recording, speed=20)  # 2 s of traffic in 0.1 s

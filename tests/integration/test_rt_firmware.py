@@ -1,6 +1,6 @@
-"""Round trips through the SDK against the fake cloud: cloud compiles, binaries, OTA
-flashing (with the `spark/flash/status` events), build targets, Device OS versions and
-product firmware. Files are real files in `tmp_path`, uploads report progress."""
+"""Round trips through the SDK against the fake cloud: cloud compiles, binaries and OTA
+flashing (with the `spark/flash/status` events). Files are real files in `tmp_path`,
+uploads report progress."""
 
 from __future__ import annotations
 
@@ -13,57 +13,28 @@ from datetime import datetime, timezone
 import anyio
 import pytest
 
-from particle_async import (
-    BadRequestError,
-    ForbiddenError,
-    NotFoundError,
-    Particle,
-)
+from particle_async import BadRequestError, ForbiddenError, NotFoundError
 from particle_async.testing import FakeCloud, FakeDevice
 from particle_async.testing.routes.build_firmware import FirmwareState
 
-pytestmark = pytest.mark.anyio
+from ..helpers import Progress, sdk, write
+from .worlds import firmware
+from .worlds.firmware import STRANGER
 
-SOURCE = b'#include "Particle.h"\nvoid setup() {}\nvoid loop() {}\n'
-STRANGER = ("stranger@example.com", "pw")
+pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
 def fake() -> Iterator[FakeCloud]:
-    with FakeCloud(rate_limit=None) as cloud:
-        cloud.add_device("alpha", platform_id=12)
-        cloud.add_device("asleep", platform_id=13, online=False)
-        cloud.add_user(*STRANGER)
-        cloud.add_device("theirs", owner=STRANGER[0])
+    with firmware.cloud() as cloud:
         yield cloud
 
 
-def sdk(fake: FakeCloud, token: str | None = None) -> Particle:
-    return Particle(token=token or fake.token, base_url=fake.base_url, rate_limiter=None)
+SOURCE = b'#include "Particle.h"\nvoid setup() {}\nvoid loop() {}\n'
 
 
 def flashed(fake: FakeCloud, device: FakeDevice) -> bytes:
     return fake.area(FirmwareState).flashed[device.id]
-
-
-class Progress:
-    """Records `progress(sent, total)` calls."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[int, int]] = []
-
-    def __call__(self, sent: int, total: int) -> None:
-        self.calls.append((sent, total))
-
-    def finished(self) -> bool:
-        sent, total = self.calls[-1]
-        return total > 0 and sent == total and self.calls[0][0] == 0
-
-
-def write(tmp_path: pathlib.Path, name: str, content: bytes) -> pathlib.Path:
-    path = tmp_path / name
-    path.write_bytes(content)
-    return path
 
 
 # -- compiling and binaries --------------------------------------------------------------
@@ -195,110 +166,3 @@ async def test_flash_failures(fake: FakeCloud, tmp_path: pathlib.Path) -> None:
         await cloud.devices.rename(alpha.id, "still-a-rename")  # a JSON PUT is no flash
     assert alpha.name == "still-a-rename"
     assert not any(e.name == "spark/flash/status" for e in fake.published)
-
-
-# -- build targets and Device OS ---------------------------------------------------------
-
-
-async def test_build_targets_need_no_token(fake: FakeCloud) -> None:
-    async with Particle(base_url=fake.base_url, rate_limiter=None) as anonymous:
-        every = await anonymous.device_os.build_targets()
-        featured = await anonymous.firmware.list_build_targets(featured=True)
-    assert every.platforms["Argon"] == 12
-    assert every.default_versions["12"] == "6.3.2"
-    assert [t.version for t in every.for_platform(0)] == ["0.7.0"]
-    assert {t.version for t in featured.targets} < {t.version for t in every.targets}
-    prerelease = next(t for t in every.targets if t.version == "6.4.0-rc.1")
-    assert prerelease.prereleases == prerelease.platforms
-    async with sdk(fake) as cloud:  # a token, when sent, is fine too
-        assert len((await cloud.device_os.build_targets()).targets) == len(every.targets)
-
-
-async def test_device_os_versions_page_by_page(fake: FakeCloud) -> None:
-    async with sdk(fake) as cloud:
-        every = await cloud.device_os.iter(platform_id=12, per_page=3).collect()
-        assert [v.version for v in every] == [
-            "6.4.0-rc.1",
-            "6.3.2",
-            "6.2.1",
-            "6.1.1",
-            "5.9.0",
-            "4.2.0",
-            "2.3.1",
-            "1.5.2",
-        ]
-        assert {v.platform_id for v in every} == {12}
-        first = await cloud.device_os.list(page=1, per_page=2)
-        assert len(first.items) == 2
-        assert not first.is_last
-        one = await cloud.device_os.list(internal_version=6302, platform_id=32)
-        assert [(v.version, v.platform_id) for v in one.items] == [("6.3.2", 32)]
-        version = await cloud.device_os.get("6.3.2", platform_id=13)
-        assert (version.internal_version, version.platform_id) == (6302, 13)
-        assert version.release_date == datetime(2025, 1, 21, tzinfo=timezone.utc)
-        with pytest.raises(NotFoundError):
-            await cloud.device_os.get("9.9.9")
-        with pytest.raises(NotFoundError):
-            await cloud.device_os.get("0.7.0", platform_id=12)
-
-
-# -- product firmware --------------------------------------------------------------------
-
-
-async def test_product_firmware_round_trip(fake: FakeCloud, tmp_path: pathlib.Path) -> None:
-    fake.add_product(77, "widget", platform_id=12)
-    device = fake.add_device("member", product_id=77, platform_id=12)  # runs version 1
-    v1 = write(tmp_path, "v1.bin", b"\x00first" * 300)
-    progress = Progress()
-    async with sdk(fake) as cloud:
-        first = await cloud.product_firmware.upload(
-            77, v1, version=1, title="First", progress=progress
-        )
-        assert progress.finished()
-        assert (first.version, first.title, first.size) == (1, "First", v1.stat().st_size)
-        assert first.raw["name"] == "firmware.bin"
-        assert first.raw["uploaded_by"] == {"username": fake.user.username}
-        second = await cloud.product_firmware.upload(
-            "widget", b"\x00second", version=2, title="Second", description="d", mandatory=True
-        )
-        assert (second.description, second.mandatory, second.device_count) == ("d", True, 0)
-        bundle = io.BytesIO()
-        with zipfile.ZipFile(bundle, "w") as archive:
-            archive.writestr("app.bin", b"\x00three")
-        third = await cloud.product_firmware.upload(77, bundle.getvalue(), version=3, title="3")
-        assert third.raw["name"] == "firmware.zip"
-
-        assert [f.version for f in await cloud.product_firmware.list(77)] == [1, 2, 3]
-        assert (await cloud.product_firmware.get(77, 1)).device_count == 1
-        edited = await cloud.product_firmware.update(77, 2, title="Second, edited")
-        assert (edited.title, edited.description) == ("Second, edited", "d")
-        assert await cloud.product_firmware.download(77, 1) == v1.read_bytes()
-
-        with pytest.raises(BadRequestError, match="running on at least one device"):
-            await cloud.product_firmware.release(77, 2, product_default=True)
-        device.firmware_version = 2
-        released = await cloud.product_firmware.release(77, 2, product_default=True)
-        assert (released.version, released.product_default) == (2, True)
-        grouped = await cloud.product_firmware.release(77, 2, groups=["beta"], intelligent=True)
-        assert (grouped.groups, grouped.intelligent) == (("beta",), True)
-        assert (await cloud.product_firmware.get(77, 2)).current
-
-        with pytest.raises(BadRequestError, match="cannot be deleted"):
-            await cloud.product_firmware.delete(77, 2)
-        assert await cloud.product_firmware.delete(77, 3)
-        assert [f.version for f in await cloud.product_firmware.list("widget")] == [1, 2]
-        with pytest.raises(NotFoundError):
-            await cloud.product_firmware.get(77, 3)
-        with pytest.raises(BadRequestError, match="already exists"):
-            await cloud.product_firmware.upload(77, b"\x00dup", version=1, title="dup")
-
-
-async def test_product_firmware_access(fake: FakeCloud) -> None:
-    fake.add_product(88, "theirs", members=[STRANGER[0]])
-    async with sdk(fake) as cloud:
-        with pytest.raises(ForbiddenError):
-            await cloud.product_firmware.list(88)
-        with pytest.raises(ForbiddenError):
-            await cloud.product_firmware.upload(88, b"\x00x", version=1, title="x")
-        with pytest.raises(NotFoundError):
-            await cloud.product_firmware.list(404)

@@ -15,6 +15,10 @@ from contextlib import asynccontextmanager
 import anyio
 from anyio.abc import SocketStream
 
+from particle_async import Particle
+
+from ..helpers import TOKEN, FakeClock
+
 Script = Callable[["Conn"], Awaitable[None]]
 
 
@@ -128,3 +132,8 @@ async def scripted_server(*scripts: Script) -> AsyncIterator[ScriptedServer]:
             yield server
         finally:
             tg.cancel_scope.cancel()
+
+
+def client(server: ScriptedServer) -> Particle:
+    """A Particle on `server`: no rate limiter, virtual time for reconnect back-off."""
+    return Particle(token=TOKEN, base_url=server.url, rate_limiter=None, clock=FakeClock())

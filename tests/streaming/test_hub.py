@@ -5,22 +5,12 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from particle_async import Particle, UnauthorizedError
+from particle_async import UnauthorizedError
 from particle_async.streaming import Consumer, ConsumerOverflowError, EventHub, Overflow
 
-from ..helpers import TOKEN, FakeClock
-from .sse_server import Conn, ScriptedServer, frame, scripted_server
+from .sse_server import Conn, client, frame, scripted_server
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-def client(server: ScriptedServer) -> Particle:
-    return Particle(token=TOKEN, base_url=server.url, rate_limiter=None, clock=FakeClock())
 
 
 def gated_script(gate: anyio.Event, names: list[str]):  # type: ignore[no-untyped-def]

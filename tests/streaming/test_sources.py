@@ -24,11 +24,6 @@ from .sse_server import Conn, frame, scripted_server
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 class ListSource:
     """An event source that is not an `EventStream`: a list, then the end."""
 

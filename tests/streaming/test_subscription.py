@@ -23,18 +23,9 @@ from particle_async.streaming import (
 )
 
 from ..helpers import TOKEN, FakeClock
-from .sse_server import Conn, ScriptedServer, frame, scripted_server
+from .sse_server import Conn, client, frame, scripted_server
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-def client(server: ScriptedServer) -> Particle:
-    return Particle(token=TOKEN, base_url=server.url, rate_limiter=None, clock=FakeClock())
 
 
 async def take(stream: EventStream | AsyncIterator[object], n: int) -> list[object]:

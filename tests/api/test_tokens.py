@@ -1,20 +1,18 @@
-"""`cloud.tokens` and `cloud.mfa`: every grant, the MFA login step, listing and revoking."""
+"""`cloud.tokens`: every grant, listing and revoking, and the MFA condition a login raises."""
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import datetime, timezone
 
 import httpx
 import pytest
 import respx
 
-from particle_async import ForbiddenError, Particle, ServerError
-from particle_async.models.auth import CurrentToken, MfaConfirmation, MfaEnrollment, TokenGrant
+from particle_async import ForbiddenError, Particle
+from particle_async.models.auth import CurrentToken, TokenGrant
 from particle_async.resources.mfa import MfaRequired
 
-from ..helpers import TOKEN, mocked_client
+from ..helpers import TOKEN, basic, form_of, mocked_client
 
 pytestmark = pytest.mark.anyio
 
@@ -29,20 +27,6 @@ MFA_ANSWER = {
     "error_description": "Multifactor authentication required",
     "mfa_token": "mfa-state-token",
 }
-
-
-def form_of(request: httpx.Request) -> dict[str, str]:
-    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
-    return dict(httpx.QueryParams(request.content.decode()))
-
-
-def json_of(request: httpx.Request) -> object:
-    assert request.headers["Content-Type"] == "application/json"
-    return json.loads(request.content)
-
-
-def basic(user: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 async def test_login_password_grant(cloud: Particle, router: respx.Router) -> None:
@@ -83,20 +67,6 @@ async def test_other_403_stays_a_plain_forbidden(cloud: Particle, router: respx.
     with pytest.raises(ForbiddenError) as caught:
         await cloud.tokens.create("joe@example.com", "pw")
     assert not isinstance(caught.value, MfaRequired)
-
-
-async def test_mfa_login_completes_the_login(cloud: Particle, router: respx.Router) -> None:
-    route = router.post("/oauth/token").respond(json=GRANT)
-    grant = await cloud.mfa.login("mfa-state-token", "123456")
-    request = route.calls.last.request
-    assert form_of(request) == {
-        "grant_type": "urn:custom:mfa-otp",
-        "mfa_token": "mfa-state-token",
-        "otp": "123456",
-    }
-    assert request.headers["Authorization"] == basic("particle", "particle")
-    assert grant.access_token == "a" * 40
-    assert cloud.mfa.send_otp == cloud.mfa.login
 
 
 async def test_login_with_otp_sends_both_steps(cloud: Particle, router: respx.Router) -> None:
@@ -146,15 +116,6 @@ async def test_refresh_grant(cloud: Particle, router: respx.Router) -> None:
     request = route.calls.last.request
     assert form_of(request) == {"grant_type": "refresh_token", "refresh_token": "r" * 40}
     assert request.headers["Authorization"] == basic("c", "s")
-
-
-async def test_token_grants_are_never_retried(cloud: Particle, router: respx.Router) -> None:
-    route = router.post("/oauth/token").mock(
-        side_effect=[httpx.Response(503), httpx.Response(200, json=GRANT)]
-    )
-    with pytest.raises(ServerError):
-        await cloud.mfa.login("t", "1")
-    assert route.call_count == 1
 
 
 async def test_list_tokens_with_basic_auth_and_otp(cloud: Particle, router: respx.Router) -> None:
@@ -214,40 +175,6 @@ async def test_delete_answers_false_when_cloud_says_so(
 ) -> None:
     router.delete("/v1/access_tokens").respond(json={"ok": False})
     assert await cloud.tokens.delete_all() is False
-
-
-async def test_mfa_enable_confirm_disable(cloud: Particle, router: respx.Router) -> None:
-    enable = router.get("/v1/user/mfa-enable").respond(
-        json={"mfa_token": "enrol-token", "qr_url": "data:image/png;base64,xx", "secret": "ABC"}
-    )
-    confirm = router.post("/v1/user/mfa-enable").respond(
-        json={"enrolled": True, "tokens": ["recovery-1", "recovery-2"]}
-    )
-    disable = router.put("/v1/user/mfa-disable").respond(json={"ok": True})
-
-    enrolment = await cloud.mfa.enable()
-    assert isinstance(enrolment, MfaEnrollment)
-    assert enrolment.mfa_token == "enrol-token"
-    assert "enrol-token" not in repr(enrolment)
-    assert "ABC" not in repr(enrolment)
-    assert enable.call_count == 1
-
-    confirmation = await cloud.mfa.confirm("enrol-token", "123456")
-    assert json_of(confirm.calls.last.request) == {"mfa_token": "enrol-token", "otp": "123456"}
-    assert isinstance(confirmation, MfaConfirmation)
-    assert confirmation.enrolled is True
-    assert confirmation.tokens == ("recovery-1", "recovery-2")
-    assert "recovery-1" not in repr(confirmation)
-
-    await cloud.mfa.confirm("enrol-token", "123456", invalidate_tokens=True)
-    assert json_of(confirm.calls.last.request) == {
-        "mfa_token": "enrol-token",
-        "otp": "123456",
-        "invalidate_tokens": True,
-    }
-
-    assert await cloud.mfa.disable("pw") is True
-    assert json_of(disable.calls.last.request) == {"current_password": "pw"}
 
 
 async def test_login_needs_no_client_token(router: respx.Router) -> None:

@@ -1,50 +1,28 @@
 """Round trips through the SDK against the fake cloud: SIM cards (own and product SIMs,
-paging, activation, release, import, data usage, the cellular status task) and billing
-usage (service agreements, usage reports, usage notifications)."""
+paging, activation, release, import, data usage, the cellular status task)."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 import pytest
 
-from particle_async import (
-    BadRequestError,
-    ForbiddenError,
-    NotFoundError,
-    Particle,
-    PollTimeoutError,
-)
+from particle_async import BadRequestError, ForbiddenError, NotFoundError, PollTimeoutError
 from particle_async.testing import FakeCloud, FakeProduct
 
-from ..helpers import FakeClock
+from ..helpers import FakeClock, sdk
+from .worlds import sims_usage
+from .worlds.sims_usage import CELLULAR, OTHER, THEIRS, _numbers
 
 pytestmark = pytest.mark.anyio
-
-OTHER = ("sims-other@example.com", "secret")
-THEIRS = 9100
-CELLULAR = 13  # Boron
-_numbers = itertools.count(2000)
 
 
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeCloud]:
     """One cloud for the module: each test makes its own products, devices and SIMs."""
-    with FakeCloud(rate_limit=None) as cloud:
-        other = cloud.add_user(*OTHER)
-        cloud.add_product(THEIRS, "their-sims", platform_id=CELLULAR, members=[other])
+    with sims_usage.cloud() as cloud:
         yield cloud
-
-
-def sdk(fake: FakeCloud, clock: FakeClock | None = None, token: str | None = None) -> Particle:
-    return Particle(
-        token=token or fake.token,
-        base_url=fake.base_url,
-        rate_limiter=None,
-        clock=clock or FakeClock(),
-    )
 
 
 def new_product(fake: FakeCloud) -> FakeProduct:
@@ -56,14 +34,11 @@ def new_iccid() -> str:
     return f"89340765{next(_numbers):011d}"
 
 
-# === SIM cards ===========================================================================
-
-
 async def test_own_sims_round_trip(fake: FakeCloud) -> None:
     boron = fake.add_device("boron", platform_id=CELLULAR)
     assert boron.iccid is not None
     iccid = boron.iccid
-    async with sdk(fake) as cloud:
+    async with sdk(fake, clock=FakeClock()) as cloud:
         mine = await cloud.sims.list()
         assert iccid in [s.iccid for s in mine.items]
         assert mine.is_last
@@ -116,7 +91,7 @@ async def test_own_sims_round_trip(fake: FakeCloud) -> None:
 async def test_sim_errors(fake: FakeCloud) -> None:
     theirs = fake.add_device("their-boron", platform_id=CELLULAR, owner=OTHER[0])
     assert theirs.iccid is not None
-    async with sdk(fake) as cloud:
+    async with sdk(fake, clock=FakeClock()) as cloud:
         with pytest.raises(ForbiddenError):
             await cloud.sims.get(theirs.iccid)
         with pytest.raises(ForbiddenError):
@@ -140,7 +115,7 @@ async def test_product_sims_paging_filters_and_actions(fake: FakeCloud) -> None:
         for i in range(5)
     ]
     iccids = [d.iccid or "" for d in fleet]
-    async with sdk(fake) as cloud:
+    async with sdk(fake, clock=FakeClock()) as cloud:
         first = await cloud.sims.list(product=product.id, per_page=2)
         assert (len(first.items), first.total_pages, first.is_last) == (2, 3, False)
         walked = [s.iccid async for s in cloud.sims.iter(product=product.slug, per_page=2)]
@@ -181,7 +156,7 @@ async def test_import_product_sims(fake: FakeCloud) -> None:
     loose = fake.add_device(f"loose-{product.id}", platform_id=CELLULAR, claimed=False)
     theirs = fake.add_device(f"theirs-{product.id}", platform_id=CELLULAR, owner=OTHER[0])
     listed, in_file = new_iccid(), new_iccid()
-    async with sdk(fake) as cloud:
+    async with sdk(fake, clock=FakeClock()) as cloud:
         assert loose.iccid is not None
         assert theirs.iccid is not None
         ok = await cloud.sims.import_sims(product.id, iccids=[listed, loose.iccid, theirs.iccid])
@@ -205,7 +180,7 @@ async def test_sim_status_is_a_polled_task(fake: FakeCloud) -> None:
     assert online.iccid is not None
     assert offline.iccid is not None
     clock = FakeClock()
-    async with sdk(fake, clock) as cloud:
+    async with sdk(fake, clock=clock) as cloud:
         pending = await cloud.sims.status(online.iccid, product=product.id)
         assert (pending.state, pending.is_complete, pending.connected) == ("pending", False, None)
         assert pending.task_id
@@ -229,122 +204,3 @@ async def test_sim_status_is_a_polled_task(fake: FakeCloud) -> None:
             await cloud.sims.wait_for_status(fresh.iccid, attempts=1)
         with pytest.raises(NotFoundError):
             await cloud.sims.status(new_iccid())
-
-
-# === usage ===============================================================================
-
-
-async def test_service_agreement_and_usage_report(fake: FakeCloud) -> None:
-    user = fake.add_user(f"billing-{next(_numbers)}@example.com", "pw")
-    fake.add_device(owner=user)
-    fake.add_device(owner=user, platform_id=CELLULAR)
-    clock = FakeClock()
-    async with sdk(fake, clock, token=user.token) as cloud:
-        (plan,) = await cloud.usage.service_agreements()
-        assert (plan.kind, plan.name, plan.owner_id) == ("service_agreement", "Sandbox", user.id)
-        assert (plan.owner_type, plan.state, plan.duration) == ("individual", "active", "monthly")
-        assert plan.current_billing_period_start == datetime.now(timezone.utc).date().replace(day=1)
-        connectivity = plan.current_usage_summary["connectivity"]
-        assert connectivity["all"]["owned_devices"] == 2
-        assert connectivity["cellular"]["owned_devices"] == 1
-        assert not plan.device_limit_reached
-        assert plan.id is not None
-
-        report = await cloud.usage.create_report(
-            plan.id, "devices", date(2024, 1, 1), "2024-01-31", devices=["d1", "d2"]
-        )
-        assert (report.kind, report.state, report.report_type) == (
-            "usage_report",
-            "pending",
-            "devices",
-        )
-        assert report.is_pending
-        assert report.date_period_end == date(2024, 1, 31)
-        assert report.report_params["devices"] == ["d1", "d2"]
-        assert report.id is not None
-        first = await cloud.usage.get_report(report.id)
-        assert (first.state, first.download_url) == ("pending", None)
-        ready = await cloud.usage.get_report(report.id)
-        assert ready.is_available
-        assert ready.download_url is not None
-        csv = (await cloud.files.download(ready.download_url)).decode()
-        assert csv.splitlines()[0] == "device_id,device_name,product_id,platform_id"
-        assert len(csv.splitlines()) == 3
-
-        another = await cloud.usage.create_report(plan.id, "products", "2024-02-01", "2024-02-29")
-        assert another.id is not None
-        waited = await cloud.usage.wait_for_report(another.id, interval=7)
-        assert waited.is_available
-        assert clock.sleeps == [7]
-
-        with pytest.raises(BadRequestError):
-            await cloud.usage.create_report(plan.id, "sims", "2024-01-01", "2024-01-31")  # type: ignore[arg-type]
-        with pytest.raises(BadRequestError):
-            await cloud.usage.create_report(plan.id, "devices", "2024-02-01", "2024-01-01")
-        with pytest.raises(NotFoundError):
-            await cloud.usage.create_report("999", "devices", "2024-01-01", "2024-01-31")
-    async with sdk(fake) as someone_else:
-        with pytest.raises(NotFoundError):  # not their report
-            await someone_else.usage.get_report(report.id)
-
-
-async def test_usage_notifications_follow_the_device_count(fake: FakeCloud) -> None:
-    user = fake.add_user(f"busy-{next(_numbers)}@example.com", "pw")
-    async with sdk(fake, token=user.token) as cloud:
-        (plan,) = await cloud.usage.service_agreements()
-        assert plan.id is not None
-        assert await cloud.usage.notifications(plan.id) == []
-        for _ in range(70):
-            fake.add_device(owner=user)
-        (notice,) = await cloud.usage.notifications(plan.id)
-        assert (notice.kind, notice.resource_id, notice.resource_type) == (
-            "notification",
-            plan.id,
-            "ServiceAgreement",
-        )
-        assert notice.details["owned_devices"] == 70
-        assert notice.event_name is not None
-        assert notice.event_name.endswith(":70")
-        for _ in range(30):
-            fake.add_device(owner=user)
-        notices = await cloud.usage.notifications(plan.id)
-        assert [n.details["event_type"] for n in notices] == [
-            "devices_70_percent",
-            "devices_90_percent",
-            "devices_100_percent",
-        ]
-        assert notices[0].id == notice.id
-        (plan,) = await cloud.usage.service_agreements()
-        assert plan.device_limit_reached
-        with pytest.raises(NotFoundError):
-            await cloud.usage.notifications("12345")
-
-
-async def test_organization_usage(fake: FakeCloud) -> None:
-    slug = f"billing-org-{next(_numbers)}"
-    fake.add_org(slug)
-    fake.add_product(next(_numbers), f"{slug}-product", org=slug)
-    fake.add_org(f"{slug}-theirs", members=[OTHER[0]])
-    async with sdk(fake) as cloud:
-        (plan,) = await cloud.usage.service_agreements(org=slug)
-        assert (plan.owner_type, plan.agreement_type, plan.name) == (
-            "organization",
-            "enterprise",
-            "Enterprise Plan",
-        )
-        (mine,) = await cloud.usage.service_agreements()
-        assert plan.id != mine.id
-        assert plan.id is not None
-        report = await cloud.usage.create_report(
-            plan.id, "products", "2024-01-01", "2024-01-31", products=[1, 2], org=slug
-        )
-        assert report.id is not None
-        assert report.report_params["products"] == [1, 2]
-        assert (await cloud.usage.wait_for_report(report.id, org=slug)).is_available
-        assert await cloud.usage.notifications(plan.id, org=slug) == []
-        with pytest.raises(NotFoundError):  # an org report is not the user's
-            await cloud.usage.get_report(report.id)
-        with pytest.raises(ForbiddenError):
-            await cloud.usage.service_agreements(org=f"{slug}-theirs")
-        with pytest.raises(NotFoundError):
-            await cloud.usage.service_agreements(org="no-such-org")
