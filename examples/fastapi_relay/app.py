@@ -315,7 +315,7 @@ def create_app(
         relays: Relays = request.app.state.relays
         if not (prefix.startswith(upstream) or upstream.startswith(prefix)):
             raise HTTPException(400, f"this relay only carries events starting {upstream!r}")
-        if hub.stream is None or hub.stream.state in (StreamState.FAILED, StreamState.CLOSED):
+        if hub.state in (StreamState.IDLE, StreamState.FAILED, StreamState.CLOSED):
             raise HTTPException(503, "the upstream event stream has ended")
         if relays.draining.is_set:
             raise HTTPException(503, "the relay is shutting down")
