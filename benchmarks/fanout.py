@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections import deque
 from typing import Any
 
 from ._common import Table, fmt_rate, median, percentile
@@ -35,6 +36,9 @@ from ._harness import Context, run_child
 DEADLINE = 120.0
 DELIVERIES = 100_000
 TARGETS = {1000: 10.0, 10000: 100.0}  # issue 14: p99 ms by consumer count
+GROWTH_LIMIT = 3.0
+"""Per-op growth over a 10x count that still reads as O(1): O(n) gives about 10x, and a
+plain dict of fresh objects grows 1.5-2.5x here on its own (cache and allocator)."""
 
 
 class Run:
@@ -170,6 +174,35 @@ def one_round(
     return out
 
 
+class _Slotted:
+    __slots__ = ("a", "b", "c")
+
+    def __init__(self) -> None:
+        self.a: deque[object] = deque()
+        self.b: dict[object, object] = {}
+        self.c = None
+
+
+def _reference_per_op(count: int) -> float:
+    """us per insert/delete of `count` fresh small objects in a dict, GC off: what O(1)
+    looks like on this machine (a 10x larger working set costs more per op by itself)."""
+    import gc
+
+    gc.collect()
+    gc.disable()
+    try:
+        table: dict[_Slotted, None] = {}
+        start = time.perf_counter()
+        items = [_Slotted() for _ in range(count)]
+        for item in items:
+            table[item] = None
+        for item in items:
+            del table[item]
+        return (time.perf_counter() - start) / (2 * count) * 1e6
+    finally:
+        gc.enable()
+
+
 def join_leave(counts: list[int]) -> dict[str, dict[str, float]]:
     """In a child: seconds to join `count` consumers to an unstarted hub, then to let each
     leave (`aclose()`), in join order; once as is, once with the garbage collector off.
@@ -198,6 +231,8 @@ def join_leave(counts: list[int]) -> dict[str, dict[str, float]]:
 
     async def main() -> dict[str, dict[str, float]]:
         out = {}
+        for count in counts:
+            out[f"reference {count}"] = {"us_per_op_nogc": _reference_per_op(count)}
         async with sdk_client("http://127.0.0.1:9") as cloud:  # never connects
             for count in counts:
                 join, leave = await once(cloud, count)
@@ -321,15 +356,23 @@ def _join_leave(ctx: Context, names: list[str], rounds: int) -> None:
         table.row(f"{count:,}", *cells["join"], *cells["leave"], *cells["op"])
     small, large = counts
     growth = {side: per_op[side, large] / per_op[side, small] for side in names}
+    reference = {
+        side: median([r[f"reference {large}"]["us_per_op_nogc"] for r in results[side]])
+        / median([r[f"reference {small}"]["us_per_op_nogc"] for r in results[side]])
+        for side in names
+    }
     print(
-        f"   us/op at {large:,} over us/op at {small:,}, GC off (1.0 when join and leave are"
-        " O(1), 10 when they are O(n)): " + ", ".join(f"{s} {growth[s]:.2f}x" for s in names)
+        f"   us/op at {large:,} over us/op at {small:,}, GC off (10x when join and leave are"
+        " O(n)): "
+        + ", ".join(f"{s} {growth[s]:.2f}x" for s in names)
+        + "; a dict of fresh objects, same counts: "
+        + ", ".join(f"{reference[s]:.2f}x" for s in names)
     )
     values = {side: f"{totals[side]:.2f} s, {growth[side]:.1f}x/op" for side in names}
     after = names[-1]
     ctx.add(
         f"hub join + leave of {large:,} consumers (time; per-op growth from {small:,})",
         values,
-        "O(1): < 1.5x/op",
-        growth[after] < 1.5,
+        "O(1): < 3x/op",
+        growth[after] < GROWTH_LIMIT,
     )
