@@ -26,7 +26,7 @@ __all__ = ["Body"]
 class Body:
     """The decoded chunks of one streaming response; `aclose()` always releases all of it."""
 
-    __slots__ = ("_decoder", "_flushed", "_raw", "_read", "response")
+    __slots__ = ("_decoder", "_done", "_flushed", "_raw", "_read", "response")
 
     def __init__(self, response: httpx.Response):
         self.response = response
@@ -38,6 +38,7 @@ class Body:
         # The decoder httpx itself would use for this response's Content-Encoding.
         self._decoder = response._get_content_decoder()
         self._flushed = False
+        self._done = self._read is not None  # nothing of httpx's is left to run
 
     def __aiter__(self) -> Body:
         return self
@@ -52,6 +53,7 @@ class Body:
             try:
                 raw = await self._raw.__anext__()
             except StopAsyncIteration:
+                self._done = True
                 if self._flushed:
                     raise
                 self._flushed = True
@@ -65,6 +67,9 @@ class Body:
 
     async def aclose(self) -> None:
         """Close the response, then finish the raw generator (shielded, bounded)."""
+        if self._done:  # read to the end (the usual REST case): nothing is half-run
+            await self.response.aclose()
+            return
         with anyio.CancelScope(shield=True):
             await self.response.aclose()
             with anyio.move_on_after(1.0):

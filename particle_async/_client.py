@@ -128,13 +128,11 @@ class Particle:
         )
         self._owns_http = http_client is None
         self._owns_stream_http = stream_http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            timeout=DEFAULT_TIMEOUT, verify=_ssl_context()
-        )
+        self._http = http_client  # ours is built on the first request (see `rest_http`)
         self._stream_http = stream_http_client
         self._parent: Particle | None = None
         self._transport = Transport(
-            http=self._http,
+            http=self.rest_http,
             base_url=self.base_url,
             state=self._state,
             limiter=default_limiter() if isinstance(rate_limiter, NotGiven) else rate_limiter,
@@ -174,7 +172,7 @@ class Particle:
             _parent=self._parent or self,
         )
         derived._transport = Transport(
-            http=self._http,
+            http=self.rest_http,
             base_url=self.base_url,
             state=self._state,
             limiter=base.limiter if isinstance(rate_limiter, NotGiven) else rate_limiter,
@@ -200,6 +198,16 @@ class Particle:
     def use_token(self, token: str) -> None:
         """Switch this client (and those derived from it) to another access token."""
         self._state.token = validate_token(token)
+
+    def rest_http(self) -> httpx.AsyncClient:
+        """The client for requests, built on first use: `Particle()` itself stays cheap
+        (the first `httpx.AsyncClient` of a process costs ~80 ms: imports and TLS setup)."""
+        if self._parent is not None:
+            return self._parent.rest_http()
+        if self._http is None:
+            self._transport.check_open()
+            self._http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, verify=_ssl_context())
+        return self._http
 
     def stream_http(self) -> httpx.AsyncClient:
         """The client for event streams: no read timeout (we detect dead streams ourselves)."""
@@ -246,7 +254,7 @@ class Particle:
                 await stream.aclose()
             if self._stream_http is not None and self._owns_stream_http:
                 await self._stream_http.aclose()
-            if self._owns_http:
+            if self._owns_http and self._http is not None:
                 await self._http.aclose()
 
     # Resources: created on first use, one instance per client.

@@ -149,7 +149,7 @@ class Transport:
     def __init__(
         self,
         *,
-        http: httpx.AsyncClient,
+        http: httpx.AsyncClient | Callable[[], httpx.AsyncClient],
         base_url: str,
         state: ClientState,
         limiter: Limiter | None,
@@ -158,7 +158,7 @@ class Transport:
         clock: Clock | None = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ):
-        self.http = http
+        self._http = http
         self.base_url = base_url.rstrip("/")
         self.state = state
         self.limiter = limiter
@@ -166,6 +166,12 @@ class Transport:
         self.timeout = timeout
         self.clock = clock or SystemClock()
         self.max_body_bytes = max_body_bytes
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The httpx client for requests (the client builds its own on first use)."""
+        http = self._http
+        return http if isinstance(http, httpx.AsyncClient) else http()
 
     @property
     def token(self) -> Secret | None:

@@ -109,9 +109,11 @@ async def test_closed_client_refuses_and_borrowed_client_stays_open(router: resp
 
 async def test_owned_client_is_closed() -> None:
     cloud = Particle(token=TOKEN, base_url=BASE)
+    assert cloud._http is None  # built on first use: construction stays cheap
+    rest = cloud.rest_http()
     cloud.stream_http()
     await cloud.aclose()
-    assert cloud._http.is_closed
+    assert rest.is_closed
     assert cloud._stream_http is not None
     assert cloud._stream_http.is_closed
 
