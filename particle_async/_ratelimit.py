@@ -96,7 +96,7 @@ class RateLimiter:
         self._burst = max(1, min(burst or self._window, self._window))
         self._interval = 1.0 / rate
         self._clock = clock or SystemClock()
-        self._lock = anyio.Lock()
+        self._lock: anyio.Lock | None = None  # made on first use: anyio imports it lazily
         self._grants: deque[float] = deque(maxlen=self._window)
         self._tat = float("-inf")  # GCRA theoretical arrival time
         self._paused_until = float("-inf")
@@ -121,6 +121,8 @@ class RateLimiter:
     async def acquire(self) -> None:
         """Wait for this caller's turn (arrival order), then take one slot."""
         start = self._clock.now()
+        if self._lock is None:
+            self._lock = anyio.Lock()  # fair: waiters are served in arrival order
         async with self._lock:
             now = self._clock.now()
             while (at := self._earliest(now)) > now:
@@ -141,7 +143,7 @@ class RateLimiter:
         """A snapshot: requests granted, tasks waiting now, total time waited, the pause end."""
         return RateLimiterStatistics(
             granted=self._granted,
-            waiting=self._lock.statistics().tasks_waiting,
+            waiting=self._lock.statistics().tasks_waiting if self._lock is not None else 0,
             total_wait=self._total_wait,
             paused_until=self._paused_until,
         )
