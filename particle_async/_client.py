@@ -130,6 +130,7 @@ class Particle:
         self._owns_stream_http = stream_http_client is None
         self._http = http_client  # ours is built on the first request (see `rest_http`)
         self._stream_http = stream_http_client
+        self._stream_pools: list[httpx.AsyncClient | None] = []
         self._parent: Particle | None = None
         self._transport = Transport(
             http=self.rest_http,
@@ -169,6 +170,7 @@ class Particle:
             _owns_stream_http=False,
             _http=self._http,
             _stream_http=None,
+            _stream_pools=[],
             _parent=self._parent or self,
         )
         derived._transport = Transport(
@@ -209,18 +211,31 @@ class Particle:
             self._http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, verify=_ssl_context())
         return self._http
 
-    def stream_http(self) -> httpx.AsyncClient:
-        """The client for event streams: no read timeout (we detect dead streams ourselves)."""
+    def stream_http(self, pool: int = 0) -> httpx.AsyncClient:
+        """The client for event streams: no read timeout (we detect dead streams ourselves).
+
+        Streams are spread over several clients (`pool`, one per `STREAMS_PER_POOL`
+        streams): httpcore's pool does work in proportion to its connections on every
+        request, so 4,000 streams opened at once on one client never all connect. A
+        borrowed `stream_http_client=` serves every pool.
+        """
         if self._parent is not None:
-            return self._parent.stream_http()
+            return self._parent.stream_http(pool)
         self._transport.check_open()
-        if self._stream_http is None:
-            self._stream_http = httpx.AsyncClient(
+        if self._stream_http is not None and not self._owns_stream_http:
+            return self._stream_http
+        while len(self._stream_pools) <= pool:
+            self._stream_pools.append(None)
+        client = self._stream_pools[pool]
+        if client is None:
+            client = self._stream_pools[pool] = httpx.AsyncClient(
                 timeout=STREAM_TIMEOUT,
                 limits=httpx.Limits(max_connections=None, max_keepalive_connections=0),
                 verify=_ssl_context(),
             )
-        return self._stream_http
+            if pool == 0:
+                self._stream_http = client
+        return client
 
     async def __aenter__(self) -> Particle:
         self._transport.check_open()
@@ -252,8 +267,10 @@ class Particle:
         with anyio.CancelScope(shield=True):
             for stream in list(self._state.streams):
                 await stream.aclose()
-            if self._stream_http is not None and self._owns_stream_http:
-                await self._stream_http.aclose()
+            if self._owns_stream_http:
+                for client in self._stream_pools:
+                    if client is not None:
+                        await client.aclose()
             if self._owns_http and self._http is not None:
                 await self._http.aclose()
 

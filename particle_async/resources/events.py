@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -21,15 +22,20 @@ from ._base import ProductId, Resource, drop_none, ok, path
 if TYPE_CHECKING:
     from ..distributed import EventBridge
 
-__all__ = ["Events"]
+__all__ = ["STREAMS_PER_POOL", "Events"]
+
+STREAMS_PER_POOL = 500
+"""Streams per httpx client: 1,000 open at once on one client in 1.8 s, 4,000 never do
+(httpcore's pool work grows with its connections)."""
 
 
 class Events(Resource):
     """Publishing, subscriptions (`subscribe`) and fan-out (`hub`)."""
 
-    def __init__(self, transport: Transport, stream_http: Callable[[], httpx.AsyncClient]):
+    def __init__(self, transport: Transport, stream_http: Callable[[int], httpx.AsyncClient]):
         super().__init__(transport)
         self._stream_http = stream_http
+        self._streams_made = 0
 
     async def publish(
         self,
@@ -55,6 +61,12 @@ class Events(Resource):
             idempotent=False,
         )
         return ok(answer)
+
+    def _next_pool(self) -> int:
+        """The stream client for the next stream: `STREAMS_PER_POOL` streams share one."""
+        pool = self._streams_made // STREAMS_PER_POOL
+        self._streams_made += 1
+        return pool
 
     def subscribe(
         self,
@@ -90,7 +102,7 @@ class Events(Resource):
             options = attrs.evolve(options or StreamOptions(), **option_fields)
         return EventStream(
             transport=self._transport,
-            http=self._stream_http,
+            http=functools.partial(self._stream_http, self._next_pool()),
             path=stream_path(prefix, device=device, product=product, org=org, public=public),
             prefix=prefix,
             options=options,

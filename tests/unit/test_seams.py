@@ -249,3 +249,28 @@ async def test_no_response_is_left_open_after_cancellation() -> None:
         with anyio.move_on_after(0.05):
             await cloud.user.get()
     assert counter.open == 0
+
+
+async def test_streams_are_spread_over_stream_clients() -> None:
+    """httpcore's pool slows with its connection count: 4,000 streams opened at once on one
+    client never all connected (benchmarks/RESULTS.md); 500 share one client."""
+    from particle_async.resources.events import STREAMS_PER_POOL
+
+    cloud = Particle(token=TOKEN, base_url=BASE, rate_limiter=None)
+    streams = [cloud.events.subscribe("x") for _ in range(STREAMS_PER_POOL + 1)]
+    first, last = streams[0]._http(), streams[-1]._http()
+    assert first is streams[STREAMS_PER_POOL - 1]._http()
+    assert last is not first
+    assert first is cloud.stream_http()
+    await cloud.aclose()
+    assert first.is_closed
+    assert last.is_closed
+
+
+async def test_a_borrowed_stream_client_serves_every_stream() -> None:
+    async with httpx.AsyncClient() as mine:
+        cloud = Particle(token=TOKEN, base_url=BASE, stream_http_client=mine)
+        streams = [cloud.events.subscribe("x") for _ in range(600)]
+        assert {id(s._http()) for s in streams} == {id(mine)}
+        await cloud.aclose()
+        assert not mine.is_closed
