@@ -57,7 +57,6 @@ from ._retry import RetryPolicy, backoff_delay, is_retryable, parse_retry_after
 from ._version import __version__
 
 __all__ = [
-    "DEFAULT",
     "DEFAULT_MAX_BODY_BYTES",
     "USER_AGENT",
     "ClientState",
@@ -84,9 +83,6 @@ _BASE_HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
 TimeoutTypes = float | httpx.Timeout | None | NotGiven
 Expect = Literal["json", "bytes", "response"]
 Progress = Callable[[int, int], None]
-
-DEFAULT: Any = NOT_GIVEN
-"""Deprecated spelling of `NOT_GIVEN`, kept for the per-call `timeout=` arguments."""
 
 _endpoint: contextvars.ContextVar[str] = contextvars.ContextVar("particle_endpoint", default="")
 
@@ -244,7 +240,6 @@ class Transport:
         auth: tuple[str, str] | None = None,
         authenticated: bool = True,
         idempotent: bool | None = None,
-        timeout: TimeoutTypes = NOT_GIVEN,  # noqa: ASYNC109 (httpx's per-request timeout)
         expect: Expect = "json",
         progress: Progress | None = None,
     ) -> Any:
@@ -264,7 +259,6 @@ class Transport:
             files=files,
             headers=_basic(auth, headers),
             authenticated=authenticated and auth is None,
-            timeout=timeout,
         )
         if progress is not None:
             request.stream = _ProgressStream(request, progress)
