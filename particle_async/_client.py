@@ -127,10 +127,9 @@ class Particle:
             base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
         )
         self._owns_http = http_client is None
-        self._owns_stream_http = stream_http_client is None
         self._http = http_client  # ours is built on the first request (see `rest_http`)
-        self._stream_http = stream_http_client
-        self._stream_pools: list[httpx.AsyncClient | None] = []
+        self._stream_http = stream_http_client  # borrowed: it serves every stream
+        self._stream_pools: dict[int, httpx.AsyncClient] = {}  # ours, built on first use
         self._parent: Particle | None = None
         self._transport = Transport(
             http=self.rest_http,
@@ -167,10 +166,9 @@ class Particle:
             _state=self._state,
             base_url=self.base_url,
             _owns_http=False,
-            _owns_stream_http=False,
             _http=self._http,
             _stream_http=None,
-            _stream_pools=[],
+            _stream_pools={},
             _parent=self._parent or self,
         )
         derived._transport = Transport(
@@ -222,19 +220,15 @@ class Particle:
         if self._parent is not None:
             return self._parent.stream_http(pool)
         self._transport.check_open()
-        if self._stream_http is not None and not self._owns_stream_http:
+        if self._stream_http is not None:
             return self._stream_http
-        while len(self._stream_pools) <= pool:
-            self._stream_pools.append(None)
-        client = self._stream_pools[pool]
+        client = self._stream_pools.get(pool)
         if client is None:
             client = self._stream_pools[pool] = httpx.AsyncClient(
                 timeout=STREAM_TIMEOUT,
                 limits=httpx.Limits(max_connections=None, max_keepalive_connections=0),
                 verify=_ssl_context(),
             )
-            if pool == 0:
-                self._stream_http = client
         return client
 
     async def __aenter__(self) -> Particle:
@@ -267,10 +261,8 @@ class Particle:
         with anyio.CancelScope(shield=True):
             for stream in list(self._state.streams):
                 await stream.aclose()
-            if self._owns_stream_http:
-                for client in self._stream_pools:
-                    if client is not None:
-                        await client.aclose()
+            for client in self._stream_pools.values():
+                await client.aclose()
             if self._owns_http and self._http is not None:
                 await self._http.aclose()
 

@@ -111,11 +111,10 @@ async def test_owned_client_is_closed() -> None:
     cloud = Particle(token=TOKEN, base_url=BASE)
     assert cloud._http is None  # built on first use: construction stays cheap
     rest = cloud.rest_http()
-    cloud.stream_http()
+    stream = cloud.stream_http()
     await cloud.aclose()
     assert rest.is_closed
-    assert cloud._stream_http is not None
-    assert cloud._stream_http.is_closed
+    assert stream.is_closed
 
 
 async def test_non_json_success_body_is_a_decode_error(
