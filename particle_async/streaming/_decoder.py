@@ -114,31 +114,40 @@ class SSEDecoder:
                 return events
             self._handle([*buffer[:end].split(b"\n"), b""], events)
             buffer = buffer[end + 2 :]
-        frames = buffer.split(b"\n\n")
-        rest = frames.pop().split(b"\n")
-        self._frames(frames, events)
+        cut = buffer.rfind(b"\n\n")
+        if cut != -1:
+            self._frames(buffer[:cut], events)
+            buffer = buffer[cut + 2 :]
+        rest = buffer.split(b"\n")
         self._hold(rest.pop())
         self._handle(rest, events)
         return events
 
-    def _frames(self, frames: list[bytes], events: list[RawEvent]) -> None:
-        """Whole events (each ended by a blank line) from a clean start: `event: N` then
-        `data: D` is read in one step; any other form goes through `_handle`."""
-        max_line = self.max_line_bytes
-        max_data = min(max_line, self.max_event_bytes)
-        for frame in frames:
-            if frame[:7] == b"event: ":
-                end = frame.find(b"\n")
+    def _frames(self, whole: bytes, events: list[RawEvent]) -> None:
+        """Whole events (each ended by a blank line) from a clean start.
+
+        The bytes are decoded once, not line by line; that is the same text, since a line
+        end is never inside a UTF-8 sequence. Then `event: N` followed by `data: D`, the
+        form Particle always sends, is read in one step. A frame in any other form, or too
+        long to be surely within the caps (which count bytes, up to 4 per character),
+        goes through the line-by-line rules on its own bytes.
+        """
+        small = min(self.max_line_bytes, self.max_event_bytes) // 4
+        raw: list[bytes] | None = None
+        append = events.append
+        for index, frame in enumerate(whole.decode("utf-8", "replace").split("\n\n")):
+            if frame.startswith("event: ") and len(frame) <= small:
+                end = frame.find("\n", 8)  # a name of one character at least
                 if (
-                    0 < end <= max_line
-                    and frame[end + 1 : end + 7] == b"data: "
-                    and frame.find(b"\n", end + 1) == -1
-                    and len(frame) - end - 7 <= max_data
+                    end != -1
+                    and frame.startswith("data: ", end + 1)
+                    and frame.find("\n", end + 1) == -1
                 ):
-                    name = frame[7:end].decode("utf-8", "replace")
-                    events.append((name, frame[end + 7 :].decode("utf-8", "replace")))
+                    append((frame[7:end], frame[end + 7 :]))
                     continue
-            self._handle([*frame.split(b"\n"), b""], events)
+            if raw is None:
+                raw = whole.split(b"\n\n")
+            self._handle([*raw[index].split(b"\n"), b""], events)
 
     def _handle(self, lines: list[bytes], events: list[RawEvent]) -> None:
         """The SSE rules for each complete line, in order."""

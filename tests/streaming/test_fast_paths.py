@@ -23,7 +23,7 @@ def reference(stream: bytes) -> list[tuple[str, str]]:
     for line in text.split(b"\n")[:-1]:
         if not line:
             if data:
-                events.append((name or "message", b"\n".join(data).decode()))
+                events.append((name or "message", b"\n".join(data).decode("utf-8", "replace")))
             name, data = "", []
         elif line.startswith(b":"):
             continue
@@ -33,7 +33,7 @@ def reference(stream: bytes) -> list[tuple[str, str]]:
             if field == b"data":
                 data.append(value)
             elif field == b"event":
-                name = value.decode()
+                name = value.decode("utf-8", "replace")
     return events
 
 
@@ -51,6 +51,10 @@ PIECES = [
     b"\n\n",
     b"event: named-only\n\n",
     b"event: e\ndata: \n\n",
+    b"event: \ndata: empty name is message\n\n",
+    "event: caf\u00e9\ndata: \u00fcber \u2028 \U0001f600\n\n".encode(),
+    b"event: bad\xff\ndata: half \xc3\n\n",
+    b"event: x\ndata: one\ndata: two\nevent: renamed\n\n",
 ]
 
 
@@ -64,6 +68,27 @@ def test_decoder_matches_the_reference_on_random_streams(seed: int) -> None:
     got = [event for chunk in chunks for event in decoder.feed(chunk)]
     assert got == reference(stream + b"\n")[: len(got)]
     assert got + decoder.feed(b"\n") == reference(stream + b"\n")
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_caps_count_bytes_on_the_fast_path_too(seed: int) -> None:
+    """Frames of multi-byte text around the caps: read whole (the fast path) and one byte
+    at a time (the line-by-line rules only), the same events are kept and dropped."""
+    rng = random.Random(seed)
+    chars = ["a", "\u00e9", "\u20ac", "\U0001f600"]  # 1, 2, 3 and 4 bytes in UTF-8
+    stream = b"".join(
+        f"event: e{i}\ndata: {''.join(rng.choices(chars, k=rng.randint(5, 40)))}\n\n".encode()
+        for i in range(30)
+    )
+    whole, trickled = (
+        SSEDecoder(max_line_bytes=64, max_event_bytes=60),
+        SSEDecoder(max_line_bytes=64, max_event_bytes=60),
+    )
+    fast = whole.feed(stream)
+    slow = [event for i in range(len(stream)) for event in trickled.feed(stream[i : i + 1])]
+    assert fast == slow
+    assert whole.stats.oversized == trickled.stats.oversized > 0
+    assert all(len(data.encode()) <= 60 for _, data in fast)
 
 
 ENVELOPES = [
