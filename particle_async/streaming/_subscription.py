@@ -166,7 +166,13 @@ class EventStream:
         await self.aclose()
 
     async def __anext__(self) -> Event:
-        event = self._take_pending() if self._pending else None
+        pending = self._pending
+        if pending:  # the hot path, inlined: a frame already read, typed now
+            event = to_event(*pending.popleft())
+            if not event.malformed or self._accept_malformed(event):
+                self._stats.events += 1
+                return event
+        event = self._take_pending() if pending else None
         if event is None:
             event = await self._guarded(self._next_event)
         if event is None:
