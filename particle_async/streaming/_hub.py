@@ -12,6 +12,9 @@ only lose its own events, by an explicit, counted policy:
 Queues are deques, not memory object streams: dropping the oldest item is then O(1) and
 cannot race a receiver. Consumers can join and leave while events flow, each in O(1):
 they live in a dict, and the pump's tuple of them is rebuilt once per change, lazily.
+Every consumer's queue holds the same `Event` object (a reference, no copy), and on
+asyncio the consumers are woken a batch at a time (`WakeBatch`): at 10,000 consumers
+waking them all at once kept the garbage collector busy enough to set the p99.
 """
 
 from __future__ import annotations
