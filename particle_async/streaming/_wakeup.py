@@ -26,6 +26,9 @@ from collections.abc import Awaitable
 
 import anyio
 
+_get_running_loop = asyncio._get_running_loop  # C, and None (not an exception) off asyncio
+_Future = asyncio.Future  # the C future, as `loop.create_future()` makes it, one call less
+
 __all__ = ["BATCH", "WAKE_NOW", "WakeBatch", "WakeNow", "Wakeup"]
 
 BATCH = 128
@@ -55,17 +58,11 @@ class Wakeup:
             self._event = None
             event.set()
 
-    def take(self) -> asyncio.Future[None] | None:
-        """Detach the pending asyncio future, to be set later (by a `WakeBatch`)."""
-        future = self._future
-        self._future = None
-        return future
-
     def wait(self) -> Awaitable[None]:
         """Something to await until the next `wake()`: on asyncio, the bare future."""
-        loop = _running_loop()
+        loop = _get_running_loop()
         if loop is not None:
-            future: asyncio.Future[None] = loop.create_future()
+            future: asyncio.Future[None] = _Future(loop=loop)
             self._future = future
             return future
         event = self._event = anyio.Event()
@@ -97,10 +94,11 @@ class WakeBatch:
 
     def wake(self, wakeup: Wakeup) -> None:
         """Wake `wakeup`'s waiter soon (asyncio: within `len(queue) / size` iterations)."""
-        future = wakeup.take()
+        future = wakeup._future  # detached here, set at its turn (a second wake: no-op)
         if future is None:
             wakeup.wake()  # a trio waiter, or nobody waiting: nothing to batch
             return
+        wakeup._future = None
         self._pending.append(future)
         if self._loop is None:
             loop = self._loop = future.get_loop()
