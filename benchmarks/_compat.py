@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["json_mode", "speedups_available"]
+__all__ = ["json_mode", "speedups_available", "spreads_streams"]
 
 _DEFAULT_ENVELOPE: Any = None
 
@@ -39,3 +39,13 @@ def json_mode(mode: str) -> None:
         _convert._envelope = _DEFAULT_ENVELOPE
     else:
         raise ValueError(f"unknown JSON mode {mode!r}")
+
+
+def spreads_streams() -> bool:
+    """Whether one `Particle` spreads its streams over several connection pools, so
+    thousands can be opened at once. Older trees had one pool, where 5,000 opened at
+    once never connected (httpcore's O(connections) pool work ran past the connect
+    timeout): those are opened in batches instead."""
+    from particle_async.resources import events
+
+    return hasattr(events, "STREAMS_PER_POOL")

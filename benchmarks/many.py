@@ -18,12 +18,15 @@ same-window ratio compares two processes under the same machine load. Measured:
   in a second pass after the idle windows);
 - open s: the time to open all S (not a target; see below).
 
-Both clients open their streams 100 at a time, on one client (Particle, or httpx
-client) per 1,000 streams: httpcore's pool does O(connections) work per request (about
-2-3 ms per request at 1,000 connections here), so 5,000 requests at once on one pool
-take minutes, long enough that Particle's 10 s connect timeout fires and the streams
-retry in a storm. Idle reads never touch the pool, so this shapes the opening only, not
-the idle figures; opening still dominates this benchmark's run time at 5,000.
+particle_async opens all S at once on one `Particle`, as an application would: it
+spreads its streams over connection pools of 500 (`resources/events.py`), and the
+streams that had to reconnect are counted (0 expected). httpx-sse opens its streams
+100 at a time, on one httpx client per 1,000 streams: httpcore's pool does O(connections)
+work per request (about 2-3 ms per request at 1,000 connections here), so 5,000 requests
+at once on one pool take minutes. (So did particle_async's before it spread its streams:
+its 10 s connect timeout fired and the streams retried in a storm; an older library is
+therefore opened the httpx-sse way.) Idle reads never touch the pool, so this shapes the
+opening only, not the idle figures.
 
 Ratios are particle_async over httpx-sse, the median of same-window ratios (over all
 windows of all `--rounds`, 1 by default: fresh process pairs per side).
@@ -84,13 +87,18 @@ async def _open_in_batches(s: int, start: Callable[[int], None], opened: _Opened
     one client per PER_CLIENT streams) keep opening to seconds, for both clients alike.
     It changes nothing once they are open: an idle read does not touch the pool.
     """
-    import anyio
 
     for first in range(0, s, BATCH):
         last = min(s, first + BATCH)
         for i in range(first, last):
             start(i)
         await opened.wait(last)
+    await _settle()
+
+
+async def _settle() -> None:
+    import anyio
+
     await anyio.sleep(0.2)  # let the last preambles be read
     gc.collect()
 
@@ -101,33 +109,55 @@ def _clients(s: int) -> int:
 
 @asynccontextmanager
 async def open_particle(url: str, s: int) -> AsyncIterator[None]:
-    """S subscriptions, each iterated by its own task, until the block exits."""
+    """S subscriptions, each iterated by its own task, until the block exits.
+
+    All S at once on one `Particle`, as an application would open them, when the
+    library spreads its streams over several connection pools; an older library (the
+    before side) needs the batches and one client per PER_CLIENT streams that httpx-sse
+    gets (see `_open_in_batches`), or its streams never connect.
+    """
     import anyio
 
     from particle_async.streaming import StreamState
 
     from ._common import sdk_client
+    from ._compat import spreads_streams
 
     opened = _Opened()
 
     def on_status(status: Any) -> None:
         if status.state is StreamState.CONNECTED:
             opened.add()
+        elif status.state is StreamState.RECONNECTING and status.delay is not None:
+            RECONNECTS[0] += 1
 
     async def hold(stream: Any) -> None:
         async for _ in stream:
             pass
 
     async with AsyncExitStack() as stack:
-        clients = [await stack.enter_async_context(sdk_client(url)) for _ in range(_clients(s))]
+        count = 1 if spreads_streams() else _clients(s)
+        clients = [await stack.enter_async_context(sdk_client(url)) for _ in range(count)]
         tg = await stack.enter_async_context(anyio.create_task_group())
+        per_client = -(-s // count)
         streams = [
-            clients[i // PER_CLIENT].events.subscribe("temp", on_status=on_status) for i in range(s)
+            clients[i // per_client].events.subscribe("temp", on_status=on_status) for i in range(s)
         ]
-        await _open_in_batches(s, lambda i: tg.start_soon(hold, streams[i]), opened)
+        if count == 1:
+            for stream in streams:
+                tg.start_soon(hold, stream)
+            await opened.wait(s)
+            await _settle()
+        else:
+            await _open_in_batches(s, lambda i: tg.start_soon(hold, streams[i]), opened)
         yield
         for stream in streams:
             await stream.aclose()
+
+
+RECONNECTS = [0]
+"""Reconnects (a failed open or a dropped stream, then a wait) of particle_async streams
+in this child: 0 expected; opening thousands at once must not time out and retry."""
 
 
 @asynccontextmanager
@@ -188,6 +218,7 @@ def hold(client: str, url: str, s: int, idle: float, windows: int, traced: int) 
             heap, _peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         return {
+            "reconnects": RECONNECTS[0],
             "rss_per_stream": (rss_after - rss_before) / s,
             "heap_per_stream": heap / traced,
             "idle_cpu": cpu,
@@ -278,6 +309,10 @@ def run(ctx: Context) -> None:
                 cells["heap"].append(f"{heap:.1f}")
                 cells["open"].append(f"{median([r[client]['open_s'] for r in rs]):.1f}")
             table.row(f"{s:,}", LABELS[client], *cells["cpu"], *cells["ratio"], *cells["rss"], *cells["heap"], *cells["open"])  # fmt: skip
+        reconnects = {
+            side: sum(r[PARTICLE]["reconnects"] for r in results[side, s]) for side in names
+        }
+        print(f"   {s:,} streams: particle_async reconnects (should be 0): {reconnects}")
         after = names[-1]
         ctx.add(
             f"{s:,} idle streams: idle CPU vs bare httpx-sse",

@@ -20,6 +20,7 @@ from ._ratelimit import Limiter, RateLimiter
 from ._redact import Secret
 from ._retry import RetryPolicy
 from ._transport import DEFAULT_MAX_BODY_BYTES, ClientState, Transport
+from .streaming._gate import OPENING_AT_ONCE, OpenGate
 
 if TYPE_CHECKING:  # resources are imported when first used: most programs touch a few
     from .resources.configuration import Configuration
@@ -93,6 +94,15 @@ def _validate_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
+def _stream_gate(max_stream_opens: int) -> OpenGate:
+    if type(max_stream_opens) is not int or max_stream_opens < 1:
+        raise ConfigurationError(
+            f"max_stream_opens must be a whole number of streams, 1 or more, "
+            f"got {max_stream_opens!r}"
+        )
+    return OpenGate(max_stream_opens)
+
+
 class Particle:
     """An asyncio client for the Particle Device Cloud.
 
@@ -104,7 +114,9 @@ class Particle:
     Options left out take their defaults: `timeout` 60 s (10 s to connect; `None` is no
     timeout), `rate_limiter` ≈10 requests/s (any `Limiter`; `None` disables limiting and
     one instance can be shared between clients), `retry` a `RetryPolicy()`, and
-    `max_body_bytes` 32 MiB. `with_options(...)` gives a client with other options that
+    `max_body_bytes` 32 MiB, `max_stream_opens` 100 (streams connecting at the same
+    moment; the others wait their turn, so thousands opened at once, or reconnecting
+    after an outage, do not time out in httpx's queue). `with_options(...)` gives a client with other options that
     shares this one's connections, token and lifecycle.
     """
 
@@ -120,6 +132,7 @@ class Particle:
         retry: RetryPolicy | NotGiven = NOT_GIVEN,
         clock: Clock | None = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_stream_opens: int = OPENING_AT_ONCE,
     ):
         token = token if token is not None else os.environ.get(TOKEN_ENV)
         self._state = ClientState(validate_token(token) if token else None)
@@ -130,6 +143,7 @@ class Particle:
         self._http = http_client  # ours is built on the first request (see `rest_http`)
         self._stream_http = stream_http_client  # borrowed: it serves every stream
         self._stream_pools: dict[int, httpx.AsyncClient] = {}  # ours, built on first use
+        self._stream_gate = _stream_gate(max_stream_opens)
         self._parent: Particle | None = None
         self._transport = Transport(
             http=self.rest_http,
@@ -169,6 +183,7 @@ class Particle:
             _http=self._http,
             _stream_http=None,
             _stream_pools={},
+            _stream_gate=self._stream_gate,
             _parent=self._parent or self,
         )
         derived._transport = Transport(
@@ -281,7 +296,7 @@ class Particle:
 
         from .resources.events import Events
 
-        return Events(self._transport, self.stream_http)
+        return Events(self._transport, self.stream_http, self._stream_gate)
 
     @cached_property
     def tokens(self) -> Tokens:

@@ -17,6 +17,7 @@ from ..streaming import (
     StreamStatus,
     stream_path,
 )
+from ..streaming._gate import OpenGate
 from ._base import ProductId, Resource, drop_none, ok, path
 
 if TYPE_CHECKING:
@@ -32,10 +33,16 @@ STREAMS_PER_POOL = 500
 class Events(Resource):
     """Publishing, subscriptions (`subscribe`) and fan-out (`hub`)."""
 
-    def __init__(self, transport: Transport, stream_http: Callable[[int], httpx.AsyncClient]):
+    def __init__(
+        self,
+        transport: Transport,
+        stream_http: Callable[[int], httpx.AsyncClient],
+        gate: OpenGate | None = None,
+    ):
         super().__init__(transport)
         self._stream_http = stream_http
         self._streams_made = 0
+        self._gate = gate or OpenGate()  # the client's: so many of its streams connect at once
 
     async def publish(
         self,
@@ -107,6 +114,7 @@ class Events(Resource):
             prefix=prefix,
             options=options,
             on_status=on_status,
+            gate=self._gate,
         )
 
     def hub(self, prefix: str = "", **subscribe_args: Any) -> EventHub:

@@ -46,6 +46,7 @@ from ..models.events import Event
 from ._backoff import Backoff
 from ._convert import to_event
 from ._decoder import RawEvent, SSEDecoder
+from ._gate import OpenGate
 from ._idle import IdleWatch
 from ._status import Gap, StreamOptions, StreamState, StreamStats, StreamStatus
 
@@ -100,6 +101,7 @@ class EventStream:
         prefix: str = "",
         options: StreamOptions | None = None,
         on_status: StatusCallback | None = None,
+        gate: OpenGate | None = None,
     ):
         self.path = path
         self.prefix = prefix
@@ -109,6 +111,7 @@ class EventStream:
         self._transport = transport
         self._http = http
         self._on_status = on_status
+        self._gate = gate or OpenGate()  # shared by a client's streams (`Events`)
         self._decoder = SSEDecoder(
             max_line_bytes=self.options.max_line_bytes,
             max_event_bytes=self.options.max_event_bytes,
@@ -168,10 +171,10 @@ class EventStream:
     async def __anext__(self) -> Event:
         pending = self._pending
         if pending:  # the hot path, inlined: a frame already read, typed now
-            event = to_event(*pending.popleft())
-            if not event.malformed or self._accept_malformed(event):
+            first = to_event(*pending.popleft())
+            if not first.malformed or self._accept_malformed(first):
                 self._stats.events += 1
-                return event
+                return first
         event = self._take_pending() if pending else None
         if event is None:
             event = await self._guarded(self._next_event)
@@ -283,12 +286,13 @@ class EventStream:
             headers={"Accept": "text/event-stream", "Cache-Control": "no-cache"},
             timeout=httpx.Timeout(None, connect=self.options.connect_timeout),
         )
-        response = await transport.open(
-            request,
-            http=self._http(),
-            head_timeout=self.options.connect_timeout,
-            content_type="text/event-stream",
-        )
+        async with self._gate.slot():  # the connect timeout starts once we are in
+            response = await transport.open(
+                request,
+                http=self._http(),
+                head_timeout=self.options.connect_timeout,
+                content_type="text/event-stream",
+            )
         self._accept(response)
 
     def _accept(self, response: httpx.Response) -> None:
