@@ -10,7 +10,9 @@ policy, error mapping, JSON decode, the `VariableValue` model) against a raw
   is in both figures).
 
 Each child process (one per side per round) runs `--inner` interleaved sub-rounds of
-`--calls` SDK calls then `--calls` raw calls (five times as many against the mock);
+`--calls` SDK calls and `--calls` raw calls (five times as many against the mock), in
+turns: SDK first, then raw first, and so on, starting with raw in odd rounds (whichever
+runs second in a pair differs by a few per cent, so a fixed order biases the ratio);
 the ratio is the median of all same-sub-round ratios of a side. The fake cloud is one
 process for the whole run, shared by both sides.
 
@@ -66,7 +68,13 @@ def _mock_transport() -> Any:
 
 
 def overhead(
-    base_url: str, token: str, device_id: str, mock: bool, calls: int, inner: int
+    base_url: str,
+    token: str,
+    device_id: str,
+    mock: bool,
+    calls: int,
+    inner: int,
+    sdk_first: bool = True,
 ) -> dict[str, list[float]]:
     """In a child: seconds per call of each sub-round, SDK and raw."""
     import anyio
@@ -86,9 +94,13 @@ def overhead(
         ):  # fmt: skip
             await _time_sdk(sdk, device_id, 20)  # warm-up: connection, imports
             await _time_raw(raw, url, token, 20)
-            for _ in range(inner):
-                sdk_times.append(await _time_sdk(sdk, device_id, calls))
-                raw_times.append(await _time_raw(raw, url, token, calls))
+            for i in range(inner):  # the order alternates (see the module's docstring)
+                if (i % 2 == 0) != sdk_first:
+                    raw_times.append(await _time_raw(raw, url, token, calls))
+                    sdk_times.append(await _time_sdk(sdk, device_id, calls))
+                else:
+                    sdk_times.append(await _time_sdk(sdk, device_id, calls))
+                    raw_times.append(await _time_raw(raw, url, token, calls))
         return {"sdk": sdk_times, "raw": raw_times}
 
     return anyio.run(main)
@@ -128,7 +140,9 @@ def run(ctx: Context) -> None:
         for r in range(rounds):
             for side in ctx.sides if r % 2 == 0 else ctx.sides[::-1]:
                 for target, kwargs in targets.items():
-                    got = run_child(side, "request", "overhead", inner=inner, **kwargs)
+                    got = run_child(
+                        side, "request", "overhead", inner=inner, sdk_first=r % 2 == 0, **kwargs
+                    )
                     for key in ("sdk", "raw"):
                         results[side.name, target][key] += got[key]
     table = Table(
