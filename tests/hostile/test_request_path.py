@@ -2,8 +2,9 @@
 
 The shortcuts: the request built without `httpx.AsyncClient.build_request` (headers merged
 once per client, token and client headers), one attempt inline before any retry machinery,
-a cheap deadline on asyncio (a loop timer and `Task.uncancel`, not an anyio scope), a body
-already in memory taken as it is, and path segments that need no escaping left as they are.
+a body already in memory taken as it is, and path segments that need no escaping left as
+they are. The deadline stays an anyio scope (a native asyncio cancel would break through
+the shields httpcore closes a response under): the tests here pin that too.
 """
 
 from __future__ import annotations
@@ -93,6 +94,25 @@ async def test_an_enclosing_cancellation_at_the_deadline_is_one_or_the_other(
                 if outer_delay < 0.2:
                     assert not timed_out
                 await anyio.lowlevel.checkpoint()
+
+
+@pytest.mark.anyio
+async def test_the_deadline_waits_for_a_shielded_step_inside_the_call() -> None:
+    """A shielded step inside the call (httpcore closing a response, here a response hook)
+    runs to its end; the deadline then ends the call."""
+    finished: list[str] = []
+
+    async def hook(response: httpx.Response) -> None:
+        with anyio.CancelScope(shield=True):
+            await anyio.sleep(0.3)
+            finished.append("shielded")
+
+    async with raw_server(trickle) as server:
+        async with httpx.AsyncClient(event_hooks={"response": [hook]}) as http:
+            async with client(server, http_client=http, retry=RetryPolicy(deadline=0.1)) as cloud:
+                with anyio.fail_after(5), pytest.raises(NetworkTimeoutError):
+                    await cloud.devices.get_variable("dev1", "temperature")
+    assert finished == ["shielded"]
 
 
 @pytest.mark.anyio
