@@ -27,6 +27,7 @@ from particle_async import (
     RetryPolicy,
     ServerError,
 )
+from particle_async._transport import _loads_orjson
 from particle_async._version import __version__
 from particle_async.resources._base import path
 
@@ -234,6 +235,52 @@ async def test_a_body_already_in_memory_is_capped_too() -> None:
         async with cloud:
             with pytest.raises(ResponseDecodeError, match="max_body_bytes=50"):
                 await cloud.devices.get_variable("dev1", "temperature")
+
+
+@pytest.mark.anyio
+async def test_a_big_integer_answer_stays_exact() -> None:
+    body = b'{"name": "n", "result": 98765432109876543210}'
+    async with raw_server(reply(200, body)) as server:
+        async with client(server) as cloud:
+            with anyio.fail_after(5):
+                assert await cloud.devices.get_variable("dev1", "n") == 98765432109876543210
+
+
+BODIES = [
+    b'{"name": "temperature", "result": 21.5, "coreInfo": {}}',
+    b'{"a": NaN, "b": [Infinity, -Infinity]}',
+    b"123456789012345678901234567890",
+    b"[98765432109876543210, -9223372036854775809, 9223372036854775807]",
+    b'{"iccid": "89014103211118510720"}',
+    b"0.12345678901234567890123",
+    b"1e400",
+    b"-0",
+    b" [1] ",
+    b'{"x": 1.0000000000000002}',
+    b'{"a": 1, "a": 2}',
+    b'"\\ud800"',
+    b'{"a": "\\u00e9\\n"}',
+    '{"é": "ü"}'.encode(),
+    b'\xef\xbb\xbf{"a": 1}',
+    '{"a": "é"}'.encode("utf-16"),
+    b"[" * 5000 + b"]" * 5000,
+    b"\xff",
+    b"tru",
+    b"{}x",
+]
+
+
+@pytest.mark.parametrize("body", BODIES)
+def test_a_body_reads_as_the_stdlib_reads_it(body: bytes) -> None:
+    """With the `speedups` extra too: same value, same type, or the same error."""
+    pytest.importorskip("orjson")
+    outcomes = []
+    for loads in (json.loads, _loads_orjson):
+        try:
+            outcomes.append(repr(loads(body)))
+        except (ValueError, RecursionError) as exc:
+            outcomes.append(type(exc).__name__)
+    assert outcomes[0] == outcomes[1]
 
 
 class Shouty(str):
