@@ -9,10 +9,14 @@ policy, error mapping, JSON decode, the `VariableValue` model) against a raw
 - against the fake cloud (uvicorn, in a child process, see `_fake.py`; the server's time
   is in both figures).
 
-Each child process (one per side per round) runs `--inner` interleaved sub-rounds of
-`--calls` SDK calls then `--calls` raw calls (five times as many against the mock);
-the ratio is the median of all same-sub-round ratios of a side. The fake cloud is one
-process for the whole run, shared by both sides.
+Each child process (one per side per round) runs `--inner` sub-rounds of `--calls` SDK
+calls and `--calls` raw calls (five times as many against the mock), each sub-round as
+`SPLIT` interleaved pairs of `--calls / SPLIT` calls a side (short pairs: a burst of load
+from elsewhere on the machine spoils one pair, not a whole sub-round), in turns: SDK
+first, then raw first, and so on, starting with raw in odd rounds (whichever runs second
+in a pair differs by a few per cent, so a fixed order biases the ratio); the ratio is the
+median of all same-pair ratios of a side. The fake cloud is one process for the whole
+run, shared by both sides.
 
 The rate limiter's accuracy is the `limiter` benchmark.
 """
@@ -31,6 +35,7 @@ from ._harness import Context, run_child
 ANSWER = {"cmd": "VarReturn", "name": "temperature", "result": 21.5, "coreInfo": {}}
 MOCK_URL, MOCK_TOKEN, MOCK_DEVICE = "http://mock", "0" * 40, "0123456789abcdef01234567"
 MOCK_FACTOR = 5  # calls against the mock per call against the fake cloud (they are cheaper)
+SPLIT = 5  # interleaved pairs per sub-round
 
 
 async def _time_sdk(cloud: Any, device_id: str, calls: int) -> float:
@@ -66,9 +71,15 @@ def _mock_transport() -> Any:
 
 
 def overhead(
-    base_url: str, token: str, device_id: str, mock: bool, calls: int, inner: int
+    base_url: str,
+    token: str,
+    device_id: str,
+    mock: bool,
+    calls: int,
+    inner: int,
+    sdk_first: bool = True,
 ) -> dict[str, list[float]]:
-    """In a child: seconds per call of each sub-round, SDK and raw."""
+    """In a child: seconds per call of each pair (see `SPLIT`), SDK and raw."""
     import anyio
     import httpx
 
@@ -86,9 +97,14 @@ def overhead(
         ):  # fmt: skip
             await _time_sdk(sdk, device_id, 20)  # warm-up: connection, imports
             await _time_raw(raw, url, token, 20)
-            for _ in range(inner):
-                sdk_times.append(await _time_sdk(sdk, device_id, calls))
-                raw_times.append(await _time_raw(raw, url, token, calls))
+            each = max(1, calls // SPLIT)
+            for i in range(inner * SPLIT):  # the order alternates (see the module's docstring)
+                if (i % 2 == 0) != sdk_first:
+                    raw_times.append(await _time_raw(raw, url, token, each))
+                    sdk_times.append(await _time_sdk(sdk, device_id, each))
+                else:
+                    sdk_times.append(await _time_sdk(sdk, device_id, each))
+                    raw_times.append(await _time_raw(raw, url, token, each))
         return {"sdk": sdk_times, "raw": raw_times}
 
     return anyio.run(main)
@@ -128,12 +144,14 @@ def run(ctx: Context) -> None:
         for r in range(rounds):
             for side in ctx.sides if r % 2 == 0 else ctx.sides[::-1]:
                 for target, kwargs in targets.items():
-                    got = run_child(side, "request", "overhead", inner=inner, **kwargs)
+                    got = run_child(
+                        side, "request", "overhead", inner=inner, sdk_first=r % 2 == 0, **kwargs
+                    )
                     for key in ("sdk", "raw"):
                         results[side.name, target][key] += got[key]
     table = Table(
         f"5. get_variable vs raw httpx GET + json.loads, sequential, no limiter "
-        f"({rounds} rounds x {inner} sub-rounds; ratio: median of same-sub-round ratios)",
+        f"({rounds} rounds x {inner} sub-rounds x {SPLIT} pairs; ratio: median of same-pair ratios)",
         ["against", *(f"SDK us {s}" for s in names), *(f"raw us {s}" for s in names),
          *(f"SDK adds us {s}" for s in names), *(f"ratio {s}" for s in names)],
         [38],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -28,9 +29,19 @@ ProductId = int | str
 """A product's numeric id or its slug: every product-scoped call accepts either."""
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+"""A segment `quote(..., safe="")` leaves as it is (device ids, most names): not quoted."""
+
+
 def path(template: str, *parts: object) -> str:
     """Fill `{}` slots with URL-escaped segments, so a name with `/` or `?` stays one segment."""
-    return template.format(*(quote(str(p), safe="") for p in parts))
+    return template.format(*[_segment(p) for p in parts])
+
+
+def _segment(part: object) -> str:
+    if type(part) is str and _PLAIN(part):
+        return part
+    return quote(str(part), safe="")
 
 
 def scoped(product: ProductId | None, user_path: str, *parts: object) -> str:
