@@ -469,7 +469,7 @@ class Transport:
         """
         cap = self.max_body_bytes
         content: bytes | None = getattr(response, "_content", None)
-        if content is not None:  # built in memory (a MockTransport's) or read already
+        if content is not None:  # read already, or built in memory: httpx's `aread()` checks so
             await response.aclose()
             if len(content) > cap:
                 raise _too_large(response, cap)
