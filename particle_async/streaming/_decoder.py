@@ -132,6 +132,9 @@ class SSEDecoder:
         long to be surely within the caps (which count bytes, up to 4 per character),
         goes through the line-by-line rules on its own bytes.
         """
+        if whole[:1] == b":" and b"\n" not in whole and len(whole) <= self.max_line_bytes:
+            self.stats.comments += 1  # one comment alone: an idle stream's keep-alive
+            return
         small = min(self.max_line_bytes, self.max_event_bytes) // 4
         raw: list[bytes] | None = None
         append = events.append

@@ -24,16 +24,20 @@ __all__ = ["IdleWatch"]
 class IdleWatch:
     """Cancels `scope` when `deadline()` (an anyio time) has passed."""
 
-    __slots__ = ("_deadline", "_handle", "_loop", "_scope")
+    __slots__ = ("_deadline", "_handle", "_loop", "_scope", "now")
 
     def __init__(self, scope: anyio.CancelScope, deadline: Callable[[], float]):
         self._scope = scope
         self._deadline = deadline
         self._loop = _running_loop()
         self._handle: asyncio.TimerHandle | None = None
+        self.now: Callable[[], float] = anyio.current_time
+        """The anyio clock, read directly where that is cheaper: `loop.time` on asyncio
+        (anyio's own reading looks the backend up first, ~2 µs a chunk)."""
         if self._loop is None:
             scope.deadline = deadline()
         else:
+            self.now = self._loop.time
             self._handle = self._loop.call_at(deadline(), self._check)
 
     def progressed(self) -> None:

@@ -337,7 +337,7 @@ class EventStream:
             try:
                 while not self._pending:
                     chunk = await chunks.__anext__()
-                    self._feed(chunk)
+                    self._feed(chunk, watch.now())
                     watch.progressed()
                 return
             except StopAsyncIteration:
@@ -375,7 +375,7 @@ class EventStream:
         elif response is not None:
             await response.aclose()
 
-    def _feed(self, chunk: bytes) -> None:
+    def _feed(self, chunk: bytes, now: float) -> None:
         """Decode a chunk; keep the frames our prefix matches, still untyped.
 
         Typing happens in `_take_pending`, one event per `__anext__`: a 64 KB read holds
@@ -385,7 +385,7 @@ class EventStream:
         decoder = self._decoder
         lines = decoder.stats.lines
         frames = decoder.feed(chunk)
-        self._last_byte_at = now = anyio.current_time()
+        self._last_byte_at = now
         if decoder.stats.lines != lines:
             self._progress_at = now
         prefix = self.prefix

@@ -138,3 +138,18 @@ def test_to_event_is_the_same_with_either_reader(
         slow.public,
     )
     assert repr(dict(fast.raw)) == repr(dict(slow.raw))
+
+
+@pytest.mark.parametrize(
+    "stream",
+    [b":\n\n" * 5, b":ok\n\n:\n\nevent: a\ndata: x\n\n:\n\n", b":" + b"k" * 80 + b"\n\n:\n\n"],
+    ids=["keep-alives", "mixed", "oversized-comment"],
+)
+def test_keep_alives_count_alike_whole_and_trickled(stream: bytes) -> None:
+    """A chunk that is one comment alone (an idle stream's keep-alive) has its own
+    shortcut; it must count comments and oversized lines as the line rules do."""
+    whole, trickled = SSEDecoder(max_line_bytes=64), SSEDecoder(max_line_bytes=64)
+    fast = [event for chunk in stream.split(b"\n\n")[:-1] for event in whole.feed(chunk + b"\n\n")]
+    slow = [event for i in range(len(stream)) for event in trickled.feed(stream[i : i + 1])]
+    assert fast == slow
+    assert whole.stats == trickled.stats
