@@ -94,15 +94,6 @@ def _validate_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def _stream_gate(max_stream_opens: int) -> OpenGate:
-    if type(max_stream_opens) is not int or max_stream_opens < 1:
-        raise ConfigurationError(
-            f"max_stream_opens must be a whole number of streams, 1 or more, "
-            f"got {max_stream_opens!r}"
-        )
-    return OpenGate(max_stream_opens)
-
-
 class Particle:
     """An asyncio client for the Particle Device Cloud.
 
@@ -116,8 +107,8 @@ class Particle:
     one instance can be shared between clients), `retry` a `RetryPolicy()`, and
     `max_body_bytes` 32 MiB, `max_stream_opens` 100 (streams connecting at the same
     moment; the others wait their turn, so thousands opened at once, or reconnecting
-    after an outage, do not time out in httpx's queue). `with_options(...)` gives a client with other options that
-    shares this one's connections, token and lifecycle.
+    after an outage, do not time out in httpx's queue). `with_options(...)` gives a
+    client with other options that shares this one's connections, token and lifecycle.
     """
 
     def __init__(
@@ -143,7 +134,7 @@ class Particle:
         self._http = http_client  # ours is built on the first request (see `rest_http`)
         self._stream_http = stream_http_client  # borrowed: it serves every stream
         self._stream_pools: dict[int, httpx.AsyncClient] = {}  # ours, built on first use
-        self._stream_gate = _stream_gate(max_stream_opens)
+        self._stream_gate = OpenGate(max_stream_opens)  # checks it: ConfigurationError
         self._parent: Particle | None = None
         self._transport = Transport(
             http=self.rest_http,

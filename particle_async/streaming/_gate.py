@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import anyio
 
+from .._errors import ConfigurationError
+
 __all__ = ["OPENING_AT_ONCE", "OpenGate"]
 
 OPENING_AT_ONCE = 100
@@ -26,8 +28,10 @@ class OpenGate:
     __slots__ = ("_semaphore", "limit")
 
     def __init__(self, limit: int = OPENING_AT_ONCE):
-        if limit < 1:
-            raise ValueError(f"an open gate needs room for one stream at least, not {limit}")
+        if type(limit) is not int or limit < 1:
+            raise ConfigurationError(
+                f"max_stream_opens must be a whole number of streams, 1 or more, got {limit!r}"
+            )
         self.limit = limit
         self._semaphore: anyio.Semaphore | None = None
 
