@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import contextvars
-import json
 import logging
 import platform
 import weakref
@@ -50,6 +49,7 @@ from ._errors import (
     StreamError,
     error_from_response,
 )
+from ._json import loads
 from ._options import NOT_GIVEN, NotGiven
 from ._ratelimit import Limiter
 from ._redact import Secret, redact_text, redact_url
@@ -562,7 +562,7 @@ def _decode(response: httpx.Response, expect: Expect) -> Any:
     if not content or content.isspace():
         return None
     try:
-        return _loads(content)
+        return loads(content)
     except (ValueError, RecursionError):
         snippet = redact_text(response.content[:120].decode("utf-8", "replace"))
         raise ResponseDecodeError(
@@ -571,34 +571,6 @@ def _decode(response: httpx.Response, expect: Expect) -> Any:
             method=response.request.method,
             url=str(response.request.url),
         ) from None
-
-
-def _loads_orjson(content: bytes) -> Any:
-    """`orjson.loads` (the `speedups` extra): ~0.5 µs for a small answer, the stdlib ~2.
-
-    Every body reads as the stdlib reads it: what orjson refuses (`NaN`, a BOM, UTF-16)
-    goes to the stdlib reader, and so does a body with a run of 19 digits or more, since
-    orjson reads an integer past 64 bits as a float, where Python keeps it exact. What
-    neither reads raises the stdlib's error.
-    """
-    if _DIGITS_19 not in content.translate(_DIGIT_OR_X):  # two C passes: ~0.3 µs
-        try:
-            return _orjson_loads(content)
-        except ValueError:
-            pass
-    return json.loads(content)
-
-
-_DIGIT_OR_X = bytes(0x30 if 0x30 <= c <= 0x39 else 0x78 for c in range(256))
-"""Maps every digit to `0` and every other byte to `x`: a run of digits becomes `000...`."""
-_DIGITS_19 = b"0" * 19
-
-try:  # the optional `particle_async[speedups]` extra
-    from orjson import loads as _orjson_loads
-except ImportError:  # pragma: no cover - depends on the install
-    _loads: Callable[[bytes], Any] = json.loads
-else:
-    _loads = _loads_orjson
 
 
 def _outcome(state: RetryCallState) -> BaseException | None:

@@ -23,6 +23,7 @@ from typing import Any
 
 import attrs
 
+from .._json import SPEEDUPS, loads_flat
 from ..models._base import as_bool, as_int, parse_datetime
 from ..models.events import Event, event_ttl
 
@@ -97,25 +98,15 @@ def _envelope_padded(data: str) -> Any:
 
 
 def _envelope_orjson(data: str) -> Any:
-    """`orjson.loads` (the `speedups` extra): about half the stdlib scanner's cost.
+    """orjson's reading (the `speedups` extra), about half the stdlib scanner's cost.
 
-    What orjson refuses goes to the stdlib reader, so both installs read the same
-    envelopes the same way (`Infinity` and `NaN` are JSON to Python, not to orjson).
+    What orjson refuses or could read differently goes to the stdlib reader, so both
+    installs read every envelope the same way (see `particle_async._json`).
     """
-    try:
-        return _orjson_loads(data)
-    except (ValueError, RecursionError):
-        return _envelope_stdlib(data)
+    return loads_flat(data, _envelope_stdlib)
 
 
-try:  # the optional `particle_async[speedups]` extra
-    from orjson import loads as _orjson_loads
-except ImportError:  # pragma: no cover - depends on the install
-    _envelope = _envelope_stdlib
-    SPEEDUPS = False
-else:
-    _envelope = _envelope_orjson
-    SPEEDUPS = True
+_envelope = _envelope_orjson if SPEEDUPS else _envelope_stdlib
 
 
 def to_event(name: str, data: str) -> Event:

@@ -27,7 +27,7 @@ from particle_async import (
     RetryPolicy,
     ServerError,
 )
-from particle_async._transport import _loads_orjson
+from particle_async._json import _loads_orjson
 from particle_async._version import __version__
 from particle_async.resources._base import path
 
