@@ -9,48 +9,30 @@ consumer keep up.
 from __future__ import annotations
 
 import asyncio
-from types import TracebackType
 
 import anyio
 import pytest
 
 from particle_async import Event
-from particle_async.streaming import Consumer, EventHub, StreamState, StreamStats
+from particle_async.streaming import Consumer, EventHub
 from particle_async.streaming._hub import YIELD_EVERY
 from particle_async.streaming._wakeup import BATCH, WakeBatch, Wakeup
+
+from .fake_source import FakeSource
 
 pytestmark = pytest.mark.anyio
 
 
-class BurstSource:
+class BurstSource(FakeSource):
     """Yields `names` in bursts without suspending between events (as one network read
     holding many frames does); waits for `release` before each burst, then for `aclose`."""
 
     def __init__(self, *bursts: list[str]):
+        super().__init__()
         self._bursts = [list(b) for b in bursts]
         self._names: list[str] = []
-        self._stats = StreamStats()
-        self.state = StreamState.IDLE
         self.release = anyio.Event()
         self._closed = anyio.Event()
-
-    def statistics(self) -> StreamStats:
-        return self._stats
-
-    async def __aenter__(self) -> BurstSource:
-        self.state = StreamState.CONNECTED
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    def __aiter__(self) -> BurstSource:
-        return self
 
     async def __anext__(self) -> Event:
         while not self._names:
@@ -64,7 +46,7 @@ class BurstSource:
         return Event(name=self._names.pop(0), data=str(self._stats.events))
 
     async def aclose(self) -> None:
-        self.state = StreamState.CLOSED
+        await super().aclose()
         self._closed.set()
 
 

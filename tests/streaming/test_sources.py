@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-
 import anyio
 import pytest
 
@@ -14,44 +12,23 @@ from particle_async.streaming import (
     EventSource,
     Gap,
     StreamState,
-    StreamStats,
     StreamStatus,
 )
 
 from ..helpers import TOKEN, FakeClock
+from .fake_source import FakeSource
 from .sse_server import Conn, frame, scripted_server
 
 pytestmark = pytest.mark.anyio
 
 
-class ListSource:
+class ListSource(FakeSource):
     """An event source that is not an `EventStream`: a list, then the end."""
 
     def __init__(self, names: list[str]):
+        super().__init__()
         self._names = list(names)
-        self._stats = StreamStats()
-        self.state = StreamState.IDLE
-        self.entered = anyio.Event()
         self.release = anyio.Event()
-
-    def statistics(self) -> StreamStats:
-        return self._stats
-
-    async def __aenter__(self) -> ListSource:
-        self.state = StreamState.CONNECTED
-        self.entered.set()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    def __aiter__(self) -> ListSource:
-        return self
 
     async def __anext__(self) -> Event:
         await self.release.wait()
@@ -61,7 +38,7 @@ class ListSource:
         return Event(name=self._names.pop(0), data="1")
 
     async def aclose(self) -> None:
-        self.state = StreamState.CLOSED
+        await super().aclose()
         self._names.clear()
         self.release.set()
 
