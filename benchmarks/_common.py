@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # imported when first used: see benchmarks/__init__.py and co
 __all__ = [
     "TOKEN",
     "Table",
+    "counts",
     "fmt_rate",
     "max_in_window",
     "median",
@@ -57,6 +58,11 @@ def ratio_median(numerators: Sequence[float], denominators: Sequence[float]) -> 
     taken under the same machine conditions, so load that swings between rounds cancels
     (the ratio of two medians would mix rounds)."""
     return median(same_round(numerators, denominators))
+
+
+def counts(text: str) -> list[int]:
+    """`--consumers 1000,10_000` -> [1000, 10000]: an option's comma-separated counts."""
+    return [int(part.replace("_", "")) for part in text.split(",") if part]
 
 
 def spread(values: Sequence[float]) -> str:

@@ -32,7 +32,7 @@ import time
 from collections import deque
 from typing import Any
 
-from ._common import Table, fmt_rate, median, percentile
+from ._common import Table, counts, fmt_rate, median, percentile
 from ._harness import Context, run_child
 
 DEADLINE = 120.0
@@ -263,14 +263,10 @@ def join_leave(counts: list[int]) -> dict[str, dict[str, float]]:
 # -- the parent ---------------------------------------------------------------------
 
 
-def _counts(text: str) -> list[int]:
-    return [int(part.replace("_", "")) for part in text.split(",") if part]
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("fanout")
     group.add_argument(
-        "--consumers", type=_counts, default=[1000, 10000], help="hub consumer counts (1000,10000)"
+        "--consumers", type=counts, default=[1000, 10000], help="hub consumer counts (1000,10000)"
     )
     group.add_argument("--rate", type=float, default=10.0, help="paced events/s (10)")
     group.add_argument("--paced-seconds", type=float, default=2.0, help="paced run length (2)")

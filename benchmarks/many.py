@@ -42,7 +42,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 
-from ._common import TOKEN, Table, median, rss_bytes, same_round, spread
+from ._common import TOKEN, Table, counts, median, rss_bytes, same_round, spread
 from ._harness import Child, Context, sync_point
 
 EVENTS_PATH = "/v1/devices/events/temp"
@@ -231,14 +231,10 @@ def hold(client: str, url: str, s: int, idle: float, windows: int, traced: int) 
 # -- the parent ---------------------------------------------------------------------
 
 
-def _counts(text: str) -> list[int]:
-    return [int(part.replace("_", "")) for part in text.split(",") if part]
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("many")
     group.add_argument(
-        "--streams", type=_counts, default=[1000, 5000], help="idle stream counts (1000,5000)"
+        "--streams", type=counts, default=[1000, 5000], help="idle stream counts (1000,5000)"
     )
     group.add_argument("--idle", type=float, default=2.0, help="idle window in seconds (2)")
     group.add_argument("--windows", type=int, default=3, help="idle windows per process (3)")
