@@ -50,7 +50,16 @@ DEFAULT = [
     "distributed",
 ]
 
-PACKAGES = ("httpx", "httpx-sse", "anyio", "orjson", "aiohttp", "aiohttp-sse-client", "uvicorn")
+PACKAGES = (
+    "httpx",
+    "httpx-sse",
+    "anyio",
+    "msgspec",
+    "orjson",
+    "aiohttp",
+    "aiohttp-sse-client",
+    "uvicorn",
+)
 
 
 def _modules() -> dict[str, ModuleType]:

@@ -14,7 +14,7 @@ _DEFAULT_ENVELOPE: Any = None
 
 
 def speedups_available() -> bool:
-    """Whether this library reads envelopes with the `speedups` extra (orjson) when it is
+    """Whether this library reads envelopes with the `speedups` extra (msgspec) when it is
     installed. Older trees had no such extra: their one JSON path is the core one."""
     from particle_async.streaming import _convert
 
@@ -23,7 +23,7 @@ def speedups_available() -> bool:
 
 def json_mode(mode: str) -> None:
     """Select the envelope reader for the next streams: "core" (stdlib JSON, what a core
-    install runs) or "speedups" (the library's automatic choice, orjson when installed).
+    install runs) or "speedups" (the library's automatic choice, msgspec when installed).
 
     Swaps `streaming._convert._envelope`, the one function `to_event` reads JSON with.
     In a tree without `_envelope_stdlib` (no speedups extra) both modes are the same.

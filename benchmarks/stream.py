@@ -6,7 +6,7 @@ Particle frames written as fast as the socket takes them) and stops after n even
 - particle_async `cloud.events.subscribe("temp")` -> typed `Event`s, twice: with the
   core install's stdlib JSON ("core": `_convert._envelope` swapped for
   `_envelope_stdlib` for those rounds) and with the library's automatic choice
-  ("speedups": orjson, when the `speedups` extra is installed);
+  ("speedups": msgspec, when the `speedups` extra is installed);
 - httpx-sse: `aconnect_sse` + `aiter_sse()` + `json.loads(sse.data)` (a dict, no model);
 - the httpx floor: `httpx` `aiter_raw()`, split on blank lines, `json.loads` of each
   `data:` line; what any httpx-based SSE client must at least do;
@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import io
 import json
@@ -415,9 +416,49 @@ def components() -> list[tuple[str, float]]:
     return [
         ("SSEDecoder.feed (per event)", per_event(lambda: SSEDecoder().feed(blob), 50, 1000)),
         ("json.loads(envelope)", per_event(lambda: json.loads(payload), 50_000)),
+        *json_readers(payload, per_event),
         ("parse_datetime(published_at)", per_event(lambda: parse_datetime(published), 50_000)),
         ("to_event (envelope, fields, Event)", per_event(lambda: to_event("temp", payload), 50_000)),
     ]  # fmt: skip
+
+
+def json_readers(
+    payload: str, per_event: Callable[[Callable[[], object], int, int], float]
+) -> list[tuple[str, float]]:
+    """The envelope readers side by side, on 1,000 distinct envelopes (so no reader gains
+    from seeing one text again): the stdlib scanner (core), msgspec (the `speedups`
+    extra), and orjson with the check its results need to read as the stdlib does
+    (integers past 64 bits come out of orjson as floats): why the extra is msgspec."""
+    from particle_async.streaming import _convert
+
+    texts = [payload.replace("21.5", str(i)) for i in range(1000)]
+    readers: list[tuple[str, Callable[[str], object]]] = [
+        ("envelope: stdlib scanner (core)", _convert._envelope_stdlib)
+    ]
+    with contextlib.suppress(ImportError):
+        import msgspec
+
+        readers.append(("envelope: msgspec (speedups)", msgspec.json.Decoder().decode))
+    with contextlib.suppress(ImportError):
+        import orjson
+
+        def orjson_checked(text: str) -> object:
+            value = orjson.loads(text)
+            inexact = type(value) is dict and any(
+                type(v) in (float, dict, list) for v in value.values()
+            )
+            return _convert._envelope_stdlib(text) if inexact else value
+
+        readers.append(("envelope: orjson + exactness check", orjson_checked))
+    rows = []
+    for label, read in readers:
+
+        def read_all(read: Callable[[str], object] = read) -> None:
+            for text in texts:
+                read(text)
+
+        rows.append((label, per_event(read_all, 50, len(texts))))
+    return rows
 
 
 def _profile(ctx: Context, n: int, top: int) -> None:

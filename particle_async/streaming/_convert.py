@@ -4,7 +4,7 @@ Three choices make it cheaper than `json.loads` plus a plain attrs constructor, 
 matters at hundreds of thousands of events per second (see benchmarks/RESULTS.md):
 - the JSON decoder's C scanner called directly (`scan_once`), skipping `json.loads`'s
   wrapper and `raw_decode`'s whitespace regex; we check the end ourselves, so trailing
-  junk still makes the event malformed. With the `speedups` extra, orjson instead;
+  junk still makes the event malformed. With the `speedups` extra, msgspec instead;
 - `datetime.fromisoformat` first (C, reads Particle's timestamps on 3.11+), the lenient
   parser only when it refuses;
 - `Event` is frozen, and a frozen attrs `__init__` sets each slot through
@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from .._json import SPEEDUPS, loads_flat
+from .._json import SPEEDUPS, reader_or
 from ..models._base import as_bool, as_int, parse_datetime
 from ..models.events import Event, event_ttl
 
@@ -61,17 +61,6 @@ if _FIELDS != (
 _new = object.__new__
 
 
-def _published_at(value: Any) -> datetime | None:
-    """`parse_datetime` with the C parser tried first: Particle's own format always fits."""
-    if type(value) is str:
-        try:
-            parsed = _fromiso(value)
-        except ValueError:
-            return parse_datetime(value)
-        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_UTC)
-    return parse_datetime(value)
-
-
 def _envelope_stdlib(data: str) -> Any:
     """The JSON value in `data`, or None when `data` is not exactly one JSON value.
 
@@ -97,16 +86,11 @@ def _envelope_padded(data: str) -> Any:
     return value if end == len(text) else None
 
 
-def _envelope_orjson(data: str) -> Any:
-    """orjson's reading (the `speedups` extra), about half the stdlib scanner's cost.
-
-    What orjson refuses or could read differently goes to the stdlib reader, so both
-    installs read every envelope the same way (see `particle_async._json`).
-    """
-    return loads_flat(data, _envelope_stdlib)
-
-
-_envelope = _envelope_orjson if SPEEDUPS else _envelope_stdlib
+_envelope_speedups = reader_or(_envelope_stdlib)
+"""msgspec's reading (the `speedups` extra), a third of the stdlib scanner's cost; what
+msgspec refuses goes to the stdlib reader, so both installs read every envelope the same
+way (see `particle_async._json`)."""
+_envelope = _envelope_speedups
 
 
 def to_event(name: str, data: str) -> Event:
@@ -131,13 +115,22 @@ def to_event(name: str, data: str) -> Event:
         malformed = ttl is not None and as_int(ttl) is None
         ttl = event_ttl(ttl)
     published_at = None
-    if stamp is not None:
-        published_at = _published_at(stamp)
+    if type(stamp) is str:  # the C parser first: Particle's own format always fits it
+        try:
+            published_at = _fromiso(stamp)
+        except ValueError:
+            published_at = parse_datetime(stamp)
+            malformed = malformed or published_at is None
+        else:
+            if published_at.tzinfo is None:
+                published_at = published_at.replace(tzinfo=_UTC)
+    elif stamp is not None:
+        published_at = parse_datetime(stamp)
         malformed = malformed or published_at is None
-    if product is not None:
+    if product is not None and type(product) is not int:
         product = as_int(product)
         malformed = malformed or product is None
-    if version is not None:
+    if version is not None and type(version) is not int:
         version = as_int(version)
         malformed = malformed or version is None
     event: Event = _new(Event)

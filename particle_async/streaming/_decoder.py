@@ -9,12 +9,31 @@ moment its blank line arrives.
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+from itertools import chain
+
 from attrs import define
 
 __all__ = ["DecoderStats", "RawEvent", "SSEDecoder"]
 
 RawEvent = tuple[str, str]
 """(event name, data) of one dispatched SSE event; the name is "message" when absent."""
+
+
+_FRAME_OVERHEAD = len("\n\nevent: \ndata: ")
+"""The characters of one `_frame_pattern` match besides its name and data."""
+
+
+@lru_cache(maxsize=64)
+def _frame_pattern(small: int) -> re.Pattern[str] | None:
+    """Particle's frame, `event: N` then `data: D`, each preceded by its blank-line
+    separator, with each line at most `small` characters (so surely within the caps, which
+    count bytes, up to 4 per character). None when the caps leave no room for a frame."""
+    if small <= len("event: "):
+        return None
+    names, datas = small - len("event: "), small - len("data: ")
+    return re.compile(rf"\n\nevent: ([^\n]{{1,{names}}})\ndata: ([^\n]{{0,{datas}}})(?=\n\n|\Z)")
 
 
 @define
@@ -42,7 +61,9 @@ class SSEDecoder:
         "_name",
         "_partial",
         "_partial_size",
+        "_pattern",
         "_skipping_event",
+        "_small",
         "max_event_bytes",
         "max_line_bytes",
         "stats",
@@ -52,6 +73,10 @@ class SSEDecoder:
         self.max_line_bytes = max_line_bytes
         self.max_event_bytes = max_event_bytes
         self.stats = DecoderStats()
+        # A line this short (in characters) is surely within both caps. The caps are
+        # fixed at construction: the pattern is built from them.
+        self._small = min(max_line_bytes, max_event_bytes) // 4
+        self._pattern = _frame_pattern(self._small)
         self.reset()
 
     def reset(self) -> None:
@@ -127,30 +152,41 @@ class SSEDecoder:
         """Whole events (each ended by a blank line) from a clean start.
 
         The bytes are decoded once, not line by line; that is the same text, since a line
-        end is never inside a UTF-8 sequence. Then `event: N` followed by `data: D`, the
-        form Particle always sends, is read in one step. A frame in any other form, or too
-        long to be surely within the caps (which count bytes, up to 4 per character),
-        goes through the line-by-line rules on its own bytes.
+        end is never inside a UTF-8 sequence. Particle always sends `event: N` followed by
+        `data: D`, and one regex reads every frame of that form at once (`_frame_pattern`).
+        A match starts at a separator and holds no line end but the one between its two
+        lines, so when the matches' lengths add up to the whole text, they are its frames,
+        every one. Otherwise each frame is taken on its own (`_frame`).
         """
         if whole[:1] == b":" and b"\n" not in whole and len(whole) <= self.max_line_bytes:
             self.stats.comments += 1  # one comment alone: an idle stream's keep-alive
             return
-        small = min(self.max_line_bytes, self.max_event_bytes) // 4
-        raw: list[bytes] | None = None
-        append = events.append
-        for index, frame in enumerate(whole.decode("utf-8", "replace").split("\n\n")):
-            if frame.startswith("event: ") and len(frame) <= small:
-                end = frame.find("\n", 8)  # a name of one character at least
-                if (
-                    end != -1
-                    and frame.startswith("data: ", end + 1)
-                    and frame.find("\n", end + 1) == -1
-                ):
-                    append((frame[7:end], frame[end + 7 :]))
-                    continue
-            if raw is None:
-                raw = whole.split(b"\n\n")
-            self._handle([*raw[index].split(b"\n"), b""], events)
+        text = "\n\n" + whole.decode("utf-8", "replace")
+        pattern = self._pattern
+        if pattern is not None:
+            found: list[RawEvent] = pattern.findall(text)
+            covered = sum(map(len, chain.from_iterable(found))) + _FRAME_OVERHEAD * len(found)
+            if covered == len(text):
+                events.extend(found)
+                return
+        raw = whole.split(b"\n\n")
+        for index, frame in enumerate(text[2:].split("\n\n")):
+            self._frame(frame, raw, index, events)
+
+    def _frame(self, frame: str, raw: list[bytes], index: int, events: list[RawEvent]) -> None:
+        """One whole frame: in Particle's form and surely within the caps, read in one
+        step; in any other form, by the line-by-line rules on its own bytes."""
+        small = self._small
+        if frame.startswith("event: ") and len(frame) <= small:
+            end = frame.find("\n", 8)  # a name of one character at least
+            if (
+                end != -1
+                and frame.startswith("data: ", end + 1)
+                and frame.find("\n", end + 1) == -1
+            ):
+                events.append((frame[7:end], frame[end + 7 :]))
+                return
+        self._handle([*raw[index].split(b"\n"), b""], events)
 
     def _handle(self, lines: list[bytes], events: list[RawEvent]) -> None:
         """The SSE rules for each complete line, in order."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import time
 from urllib.parse import quote
 
@@ -27,7 +28,7 @@ from particle_async import (
     RetryPolicy,
     ServerError,
 )
-from particle_async._json import _loads_orjson
+from particle_async._json import _loads_msgspec
 from particle_async._version import __version__
 from particle_async.resources._base import path
 
@@ -273,14 +274,33 @@ BODIES = [
 @pytest.mark.parametrize("body", BODIES)
 def test_a_body_reads_as_the_stdlib_reads_it(body: bytes) -> None:
     """With the `speedups` extra too: same value, same type, or the same error."""
-    pytest.importorskip("orjson")
+    pytest.importorskip("msgspec")
     outcomes = []
-    for loads in (json.loads, _loads_orjson):
+    for loads in (json.loads, _loads_msgspec):
         try:
             outcomes.append(repr(loads(body)))
         except (ValueError, RecursionError) as exc:
             outcomes.append(type(exc).__name__)
     assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_random_bodies_read_as_the_stdlib_reads_them(seed: int) -> None:
+    """A differential fuzz of the bytes reader: what msgspec accepts reads as `json.loads`
+    reads it; what it refuses falls to `json.loads` (so the same value or the same error)."""
+    pytest.importorskip("msgspec")
+    rng = random.Random(seed)
+    alphabet = [*'{}[]",:0123456789.eE+- \t\ntrufalsn\\u', "\u00e9", "\U0001f600"]
+    for _ in range(4000):
+        text = "".join(rng.choices(alphabet, k=rng.randint(1, 14)))
+        body = text.encode("utf-16" if rng.random() < 0.05 else "utf-8")
+        outcomes = []
+        for loads in (json.loads, _loads_msgspec):
+            try:
+                outcomes.append(repr(loads(body)))
+            except (ValueError, RecursionError) as exc:
+                outcomes.append(type(exc).__name__)
+        assert outcomes[0] == outcomes[1], body
 
 
 class Shouty(str):
