@@ -26,7 +26,7 @@ __all__ = ["Body"]
 class Body:
     """The decoded chunks of one streaming response; `aclose()` always releases all of it."""
 
-    __slots__ = ("_decoder", "_done", "_flushed", "_raw", "_read", "response")
+    __slots__ = ("_decoder", "_done", "_flushed", "_identity", "_raw", "_read", "response")
 
     def __init__(self, response: httpx.Response):
         self.response = response
@@ -37,6 +37,8 @@ class Body:
         )
         # The decoder httpx itself would use for this response's Content-Encoding.
         self._decoder = response._get_content_decoder()
+        # No Content-Encoding: each chunk is its own decoding (skip a call per chunk).
+        self._identity = isinstance(self._decoder, httpx._decoders.IdentityDecoder)
         self._flushed = False
         self._done = self._read is not None  # nothing of httpx's is left to run
 
@@ -61,7 +63,7 @@ class Body:
                 if tail:
                     return tail
                 raise
-            decoded = self._decoder.decode(raw)
+            decoded = raw if self._identity else self._decoder.decode(raw)
             if decoded:
                 return decoded
 

@@ -7,8 +7,8 @@ orjson reads an integer past 64 bits as a float, so each of its results needed a
 that cost about as much as the reading itself.
 
 Where the two readers could still differ, msgspec refuses instead of guessing: `NaN`,
-`Infinity`, a number past the float range, a lone surrogate, a BOM, UTF-16 bytes, very
-deep nesting. Whatever it refuses goes to the stdlib, so an install with the extra and
+`Infinity`, a number past the float range, a lone surrogate, a BOM, UTF-16 bytes, deep
+nesting (a `RecursionError`, where its limit and the stdlib's may differ). Whatever it refuses goes to the stdlib, so an install with the extra and
 one without read every document alike (tests pin it, including a differential fuzz).
 """
 
@@ -32,7 +32,7 @@ else:
 def _loads_msgspec(content: bytes) -> Any:
     try:
         return _decode(content)
-    except ValueError:  # msgspec.DecodeError, or UnicodeEncodeError for a lone surrogate
+    except (ValueError, RecursionError):  # DecodeError; UnicodeEncodeError; deep nesting
         return json.loads(content)
 
 
@@ -46,7 +46,7 @@ def reader_or(stdlib: Callable[[str], Any]) -> Callable[[str], Any]:
     def read(text: str) -> Any:
         try:
             return _decode(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             return stdlib(text)
 
     return read

@@ -97,6 +97,10 @@ class SSEDecoder:
     def feed(self, chunk: bytes) -> list[RawEvent]:
         """Decode one chunk; return the events whose terminating blank line it held."""
         partial = self._partial
+        if chunk[:1] == b":" and not partial and self._is_keep_alive(chunk):
+            self.stats.lines += 2  # an idle stream's keep-alive: one comment, one blank line
+            self.stats.comments += 1
+            return []
         if (
             b"\n" not in chunk
             and b"\r" not in chunk
@@ -109,6 +113,17 @@ class SSEDecoder:
             self._partial = []
             self._partial_size = 0
         return self._lines(chunk)
+
+    def _is_keep_alive(self, chunk: bytes) -> bool:
+        """The chunk is exactly one comment line and the blank line after it, from a clean
+        start: what an idle stream receives every few seconds, so it skips the line split."""
+        return (
+            chunk.find(b"\n") == len(chunk) - 2
+            and chunk.endswith(b"\n\n")
+            and b"\r" not in chunk
+            and len(chunk) - 2 <= self.max_line_bytes
+            and not (self._data or self._name or self._skipping_event or self._discarding_line)
+        )
 
     def _hold(self, piece: bytes) -> None:
         """Keep a piece of an unfinished line, or drop it if the line is already too long."""
@@ -158,9 +173,6 @@ class SSEDecoder:
         lines, so when the matches' lengths add up to the whole text, they are its frames,
         every one. Otherwise each frame is taken on its own (`_frame`).
         """
-        if whole[:1] == b":" and b"\n" not in whole and len(whole) <= self.max_line_bytes:
-            self.stats.comments += 1  # one comment alone: an idle stream's keep-alive
-            return
         text = "\n\n" + whole.decode("utf-8", "replace")
         pattern = self._pattern
         if pattern is not None:

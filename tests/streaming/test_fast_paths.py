@@ -162,6 +162,8 @@ ENVELOPES = [
     '{"data":"x","ttl":123456789012345678901234,"productID":18446744073709551616}',
     '{"data":{"nested":[18446744073709551616,1.5]},"ttl":60}',
     '{"data":"x","ttl":60.0}',
+    '{"data":' + "[" * 3000 + "]" * 3000 + "}",  # past both readers' nesting limits
+    '{"data":' + "[" * 400 + "]" * 400 + "}",
 ]
 
 
@@ -239,3 +241,21 @@ def test_keep_alives_count_alike_whole_and_trickled(stream: bytes) -> None:
     slow = [event for i in range(len(stream)) for event in trickled.feed(stream[i : i + 1])]
     assert fast == slow
     assert whole.stats == trickled.stats
+
+
+@pytest.mark.parametrize(
+    "before",
+    [b"event: a\ndata: x\n", b"event: a\n", b"data: x\n", b"event: a\ndata: x", b":ok\r"],
+    ids=["open-event", "name-only", "data-only", "unfinished-line", "pending-cr"],
+)
+def test_a_keep_alive_chunk_mid_event_is_read_by_the_line_rules(before: bytes) -> None:
+    """The keep-alive shortcut is for a clean start only: a comment chunk arriving while
+    an event (or a line) is open still ends that event where the SSE rules say."""
+    stream = before + b":\n\n" + b"event: b\ndata: y\n\n"
+    decoder = SSEDecoder()
+    got = [
+        event
+        for chunk in (before, b":\n\n", b"event: b\ndata: y\n\n")
+        for event in decoder.feed(chunk)
+    ]
+    assert got == reference(stream)
