@@ -442,12 +442,13 @@ def json_readers(
     with contextlib.suppress(ImportError):
         import orjson
 
+        inexact = frozenset((float, dict, list))  # what a big integer can hide in
+
         def orjson_checked(text: str) -> object:
             value = orjson.loads(text)
-            inexact = type(value) is dict and any(
-                type(v) in (float, dict, list) for v in value.values()
-            )
-            return _convert._envelope_stdlib(text) if inexact else value
+            if type(value) is dict and not inexact.isdisjoint(map(type, value.values())):
+                return _convert._envelope_stdlib(text)
+            return value
 
         readers.append(("envelope: orjson + exactness check", orjson_checked))
     rows = []
