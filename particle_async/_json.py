@@ -8,8 +8,9 @@ that cost about as much as the reading itself.
 
 Where the two readers could still differ, msgspec refuses instead of guessing: `NaN`,
 `Infinity`, a number past the float range, a lone surrogate, a BOM, UTF-16 bytes, deep
-nesting (a `RecursionError`, where its limit and the stdlib's may differ). Whatever it refuses goes to the stdlib, so an install with the extra and
-one without read every document alike (tests pin it, including a differential fuzz).
+nesting (a `RecursionError`: its limit is not the stdlib's). Whatever it refuses goes to
+the stdlib, so an install with the extra and one without read every document alike
+(tests pin it, including a differential fuzz).
 """
 
 from __future__ import annotations
