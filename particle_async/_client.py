@@ -21,6 +21,7 @@ from ._redact import Secret
 from ._retry import RetryPolicy
 from ._transport import DEFAULT_MAX_BODY_BYTES, ClientState, Transport
 from .streaming._gate import OPENING_AT_ONCE, OpenGate
+from .streaming._pools import PoolPlaces
 
 if TYPE_CHECKING:  # resources are imported when first used: most programs touch a few
     from .resources.configuration import Configuration
@@ -135,6 +136,7 @@ class Particle:
         self._stream_http = stream_http_client  # borrowed: it serves every stream
         self._stream_pools: dict[int, httpx.AsyncClient] = {}  # ours, built on first use
         self._stream_gate = OpenGate(max_stream_opens)  # checks it: ConfigurationError
+        self._stream_places = PoolPlaces()  # which pool each stream joins
         self._parent: Particle | None = None
         self._transport = Transport(
             http=self.rest_http,
@@ -175,6 +177,7 @@ class Particle:
             _stream_http=None,
             _stream_pools={},
             _stream_gate=self._stream_gate,
+            _stream_places=self._stream_places,
             _parent=self._parent or self,
         )
         derived._transport = Transport(
@@ -218,10 +221,10 @@ class Particle:
     def stream_http(self, pool: int = 0) -> httpx.AsyncClient:
         """The client for event streams: no read timeout (we detect dead streams ourselves).
 
-        Streams are spread over several clients (`pool`, one per `STREAMS_PER_POOL`
-        streams): httpcore's pool does work in proportion to its connections on every
-        request, so 4,000 streams opened at once on one client never all connect. A
-        borrowed `stream_http_client=` serves every pool.
+        Streams are spread over several clients (`pool`, at most `STREAMS_PER_POOL` live
+        streams each, placed by `PoolPlaces`): httpcore's pool does work in proportion to
+        its connections on every request, so 4,000 streams opened at once on one client
+        never all connect. A borrowed `stream_http_client=` serves every pool.
         """
         if self._parent is not None:
             return self._parent.stream_http(pool)
@@ -287,7 +290,7 @@ class Particle:
 
         from .resources.events import Events
 
-        return Events(self._transport, self.stream_http, self._stream_gate)
+        return Events(self._transport, self.stream_http, self._stream_gate, self._stream_places)
 
     @cached_property
     def tokens(self) -> Tokens:

@@ -18,16 +18,13 @@ from ..streaming import (
     stream_path,
 )
 from ..streaming._gate import OpenGate
+from ..streaming._pools import STREAMS_PER_POOL, PoolPlaces
 from ._base import ProductId, Resource, drop_none, ok, path
 
 if TYPE_CHECKING:
     from ..distributed import EventBridge
 
 __all__ = ["STREAMS_PER_POOL", "Events"]
-
-STREAMS_PER_POOL = 500
-"""Streams per httpx client: 1,000 open at once on one client in 1.8 s, 4,000 never do
-(httpcore's pool work grows with its connections)."""
 
 
 class Events(Resource):
@@ -38,11 +35,12 @@ class Events(Resource):
         transport: Transport,
         stream_http: Callable[[int], httpx.AsyncClient],
         gate: OpenGate | None = None,
+        places: PoolPlaces | None = None,
     ):
         super().__init__(transport)
         self._stream_http = stream_http
-        self._streams_made = 0
         self._gate = gate or OpenGate()  # the client's: so many of its streams connect at once
+        self._places = places or PoolPlaces()  # the client's: which pool a stream joins
 
     async def publish(
         self,
@@ -68,12 +66,6 @@ class Events(Resource):
             idempotent=False,
         )
         return ok(answer)
-
-    def _next_pool(self) -> int:
-        """The stream client for the next stream: `STREAMS_PER_POOL` streams share one."""
-        pool = self._streams_made // STREAMS_PER_POOL
-        self._streams_made += 1
-        return pool
 
     def subscribe(
         self,
@@ -107,14 +99,16 @@ class Events(Resource):
         """
         if option_fields:
             options = attrs.evolve(options or StreamOptions(), **option_fields)
+        pool = self._places.take()
         return EventStream(
             transport=self._transport,
-            http=functools.partial(self._stream_http, self._next_pool()),
+            http=functools.partial(self._stream_http, pool),
             path=stream_path(prefix, device=device, product=product, org=org, public=public),
             prefix=prefix,
             options=options,
             on_status=on_status,
             gate=self._gate,
+            on_done=functools.partial(self._places.give_back, pool),
         )
 
     def hub(self, prefix: str = "", **subscribe_args: Any) -> EventHub:

@@ -23,6 +23,7 @@ It reconnects only while something reads it: a stream nobody iterates holds no t
 from __future__ import annotations
 
 import time
+import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
@@ -89,6 +90,22 @@ def _fatal(exc: ParticleError) -> ParticleError | None:
     return None
 
 
+def _once_or_at_collection(
+    stream: object, callback: Callable[[], None] | None
+) -> Callable[[], None]:
+    """`callback`, to be called once: when the stream ends, or when it is garbage-collected
+    without having ended (a stream dropped unclosed still gives its place back)."""
+    if callback is None:
+        return _nothing
+    done = weakref.finalize(stream, callback)
+    done.atexit = False  # at interpreter exit there is nothing left to give back to
+    return done
+
+
+def _nothing() -> None:
+    pass
+
+
 class EventStream:
     """An async iterator of `Event`s over one reconnecting event stream."""
 
@@ -102,6 +119,7 @@ class EventStream:
         options: StreamOptions | None = None,
         on_status: StatusCallback | None = None,
         gate: OpenGate | None = None,
+        on_done: Callable[[], None] | None = None,
     ):
         self.path = path
         self.prefix = prefix
@@ -112,6 +130,9 @@ class EventStream:
         self._http = http
         self._on_status = on_status
         self._gate = gate or OpenGate()  # shared by a client's streams (`Events`)
+        # Called once, when the stream ends for good or is collected unclosed (its place
+        # in the client's connection pools: `PoolPlaces`).
+        self._done = _once_or_at_collection(self, on_done)
         self._decoder = SSEDecoder(
             max_line_bytes=self.options.max_line_bytes,
             max_event_bytes=self.options.max_event_bytes,
@@ -187,6 +208,7 @@ class EventStream:
         if self._closed and self._response is None and self._reader_done is None:
             return
         self._closed = True
+        self._done()
         self._pending.clear()
         if self._scope is not None and self._reader_done is not None:
             self._scope.cancel()
@@ -422,6 +444,7 @@ class EventStream:
     def _fail(self, error: BaseException) -> None:
         self._failure = error
         self._closed = True
+        self._done()
         self._set_state(StreamState.FAILED, error=error)
 
     def _set_state(
