@@ -37,8 +37,9 @@ class Body:
         )
         # The decoder httpx itself would use for this response's Content-Encoding.
         self._decoder = response._get_content_decoder()
-        # No Content-Encoding: each chunk is its own decoding (skip a call per chunk).
-        self._identity = isinstance(self._decoder, httpx._decoders.IdentityDecoder)
+        # No Content-Encoding: each chunk is its own decoding (skip a call per chunk). By
+        # name, so an httpx that moves its private class only loses the shortcut.
+        self._identity = type(self._decoder).__name__ == "IdentityDecoder"
         self._flushed = False
         self._done = self._read is not None  # nothing of httpx's is left to run
 
