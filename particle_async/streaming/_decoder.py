@@ -63,7 +63,6 @@ class SSEDecoder:
         "_partial_size",
         "_pattern",
         "_skipping_event",
-        "_small",
         "max_event_bytes",
         "max_line_bytes",
         "stats",
@@ -73,10 +72,9 @@ class SSEDecoder:
         self.max_line_bytes = max_line_bytes
         self.max_event_bytes = max_event_bytes
         self.stats = DecoderStats()
-        # A line this short (in characters) is surely within both caps. The caps are
-        # fixed at construction: the pattern is built from them.
-        self._small = min(max_line_bytes, max_event_bytes) // 4
-        self._pattern = _frame_pattern(self._small)
+        # Lines a quarter of the smaller cap long (in characters) are surely within both
+        # caps. The caps are fixed at construction: the pattern is built from them.
+        self._pattern = _frame_pattern(min(max_line_bytes, max_event_bytes) // 4)
         self.reset()
 
     def reset(self) -> None:
@@ -181,24 +179,19 @@ class SSEDecoder:
             if covered == len(text):
                 events.extend(found)
                 return
-        raw = whole.split(b"\n\n")
-        for index, frame in enumerate(text[2:].split("\n\n")):
-            self._frame(frame, raw, index, events)
+        for frame, frame_bytes in zip(text[2:].split("\n\n"), whole.split(b"\n\n"), strict=True):
+            self._frame(frame, frame_bytes, events)
 
-    def _frame(self, frame: str, raw: list[bytes], index: int, events: list[RawEvent]) -> None:
-        """One whole frame: in Particle's form and surely within the caps, read in one
-        step; in any other form, by the line-by-line rules on its own bytes."""
-        small = self._small
-        if frame.startswith("event: ") and len(frame) <= small:
-            end = frame.find("\n", 8)  # a name of one character at least
-            if (
-                end != -1
-                and frame.startswith("data: ", end + 1)
-                and frame.find("\n", end + 1) == -1
-            ):
-                events.append((frame[7:end], frame[end + 7 :]))
-                return
-        self._handle([*raw[index].split(b"\n"), b""], events)
+    def _frame(self, frame: str, frame_bytes: bytes, events: list[RawEvent]) -> None:
+        """One whole frame of a chunk not all in Particle's form: in that form, read by the
+        same pattern; in any other, by the line-by-line rules on its own bytes."""
+        pattern = self._pattern
+        match = pattern.fullmatch("\n\n" + frame) if pattern is not None else None
+        if match is not None:
+            name, data = match.groups()
+            events.append((name, data))
+        else:
+            self._handle([*frame_bytes.split(b"\n"), b""], events)
 
     def _handle(self, lines: list[bytes], events: list[RawEvent]) -> None:
         """The SSE rules for each complete line, in order."""
