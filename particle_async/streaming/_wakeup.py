@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
 import anyio
 
-_get_running_loop = asyncio._get_running_loop  # C, and None (not an exception) off asyncio
+_running_loop: Callable[[], asyncio.AbstractEventLoop | None] = asyncio._get_running_loop
+"""The asyncio loop we run on, or None under trio (no exception to catch): C, one call."""
 _Future = asyncio.Future  # the C future, as `loop.create_future()` makes it, one call less
 
 __all__ = ["BATCH", "WAKE_NOW", "WakeBatch", "WakeNow", "Wakeup"]
@@ -60,7 +61,7 @@ class Wakeup:
 
     def wait(self) -> Awaitable[None]:
         """Something to await until the next `wake()`: on asyncio, the bare future."""
-        loop = _get_running_loop()
+        loop = _running_loop()
         if loop is not None:
             future: asyncio.Future[None] = _Future(loop=loop)
             self._future = future
@@ -129,11 +130,3 @@ class WakeNow:
 
 
 WAKE_NOW = WakeNow()
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    """The asyncio loop we run on, or None under trio (which has no asyncio loop)."""
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
