@@ -211,26 +211,24 @@ class Transport:
         """An `httpx.Request` with our headers; also used to open event streams."""
         self.check_open()
         client = self.http
+        url = self.base_url + path
         quick = authenticated and not headers and isinstance(timeout, NotGiven)
         try:
+            content: dict[str, Any] = {
+                "params": _clean(params), "json": json_body, "data": _clean(form), "files": files
+            }  # fmt: skip
             if quick and _plain(client):
                 return httpx.Request(
                     method,
-                    self.base_url + path,
-                    params=_clean(params),
-                    json=json_body,
-                    data=_clean(form),
-                    files=files,
+                    url,
+                    **content,
                     headers=self._headers_for(client),
                     extensions={"timeout": self.timeout.as_dict()},
                 )
             return client.build_request(
                 method,
-                self.base_url + path,
-                params=_clean(params),
-                json=json_body,
-                data=_clean(form),
-                files=files,
+                url,
+                **content,
                 headers=self._merge_headers(headers, authenticated),
                 timeout=self.timeout if isinstance(timeout, NotGiven) else httpx.Timeout(timeout),
             )
