@@ -12,6 +12,7 @@ import asyncio
 
 import anyio
 import pytest
+from anyio.abc import TaskGroup
 
 from particle_async import Event
 from particle_async.streaming import Consumer, EventHub
@@ -57,6 +58,14 @@ async def read(consumer: Consumer, n: int, into: list[str]) -> None:
             return
 
 
+def start_readers(tg: TaskGroup, consumers: list[Consumer], n: int) -> list[list[str]]:
+    """A task per consumer reading `n` event names, each into its own list (returned)."""
+    received: list[list[str]] = [[] for _ in consumers]
+    for consumer, into in zip(consumers, received, strict=True):
+        tg.start_soon(read, consumer, n, into)
+    return received
+
+
 async def wait_for_waiters(consumers: list[Consumer]) -> None:
     """Until every consumer's reader is parked on its wake-up (no sleeps: checkpoints)."""
     while not all(_waiting(c) for c in consumers):
@@ -76,12 +85,10 @@ async def test_many_consumers_get_every_event_in_order_through_bursts() -> None:
     n = 4 * BATCH + 7  # several batches, the last one partial
     consumers = [hub.subscribe("t/", max_queue=len(names)) for _ in range(n)]
     other = hub.subscribe("u/")  # a prefix nothing matches: never woken, never fed
-    received: list[list[str]] = [[] for _ in consumers]
     async with hub:
         with anyio.fail_after(20):
             async with anyio.create_task_group() as tg:
-                for consumer, into in zip(consumers, received, strict=True):
-                    tg.start_soon(read, consumer, len(names), into)
+                received = start_readers(tg, consumers, len(names))
                 total = 0
                 for burst in bursts:
                     await wait_for_waiters(consumers)
@@ -112,12 +119,10 @@ async def test_a_burst_longer_than_the_queues_reaches_every_fast_consumer(
         hub.subscribe(max_queue=rounds * YIELD_EVERY, overflow="disconnect")
         for _ in range(8 * BATCH)
     ]
-    received: list[list[str]] = [[] for _ in consumers]
     async with hub:
         with anyio.fail_after(30):
             async with anyio.create_task_group() as tg:
-                for consumer, into in zip(consumers, received, strict=True):
-                    tg.start_soon(read, consumer, len(names), into)
+                received = start_readers(tg, consumers, len(names))
                 await wait_for_waiters(consumers)
                 source.release.set()
     assert all(c.stats.dropped == 0 for c in consumers)
@@ -132,7 +137,6 @@ async def test_slow_leaving_and_cancelled_consumers_mid_burst() -> None:
     leavers = [hub.subscribe(max_queue=len(names)) for _ in range(BATCH)]
     slow = [hub.subscribe(max_queue=10, overflow="drop_oldest") for _ in range(BATCH)]
     flaky = [hub.subscribe(max_queue=len(names)) for _ in range(BATCH)]
-    got_fast: list[list[str]] = [[] for _ in fast]
     got_leavers: list[list[str]] = [[] for _ in leavers]
     got_flaky: list[list[str]] = [[] for _ in flaky]
     scopes: list[anyio.CancelScope] = []
@@ -155,8 +159,7 @@ async def test_slow_leaving_and_cancelled_consumers_mid_burst() -> None:
     async with hub:
         with anyio.fail_after(20):
             async with anyio.create_task_group() as tg:
-                for consumer, into in zip(fast, got_fast, strict=True):
-                    tg.start_soon(read, consumer, len(names), into)
+                got_fast = start_readers(tg, fast, len(names))
                 for i, (consumer, into) in enumerate(zip(leavers, got_leavers, strict=True)):
                     tg.start_soon(leave_after, consumer, 1 + i % (3 * YIELD_EVERY), into)
                 for consumer, into in zip(flaky, got_flaky, strict=True):
