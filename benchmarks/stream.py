@@ -25,8 +25,8 @@ Each round is one fresh child process per library side. After a 1,000-event warm
 each client, the clients read n events in turn, `--repeat` times over (3) in an order
 rotated per round, and each client's figure for the round is its best read: interference
 only ever slows a read down, so the best of a few is the closest to the code's own cost.
-The ratios are the median over rounds of same-round ratios. `--profile` adds per-step costs and a cProfile of one run
-(this tree's library, in this process).
+The ratios are the median over rounds of same-round ratios. `--profile` adds per-step
+costs and a cProfile of one run (this tree's library, in this process).
 """
 
 from __future__ import annotations
